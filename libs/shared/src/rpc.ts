@@ -1,0 +1,40 @@
+/**
+ * The JSON-RPC 2.0 methods the CLI calls over the controller's unix socket.
+ * Each method names its params and result schema; the controller's dispatch
+ * table and the CLI's client are both typed from this one table.
+ */
+import { z } from 'zod';
+import {
+  HealthResultSchema,
+  HotplugRequestSchema,
+  HotplugResultSchema,
+  ListResultSchema,
+  ModifyDeviceParamsSchema,
+  ModifyQueueParamsSchema,
+  ModifyResultSchema,
+  QueryParamsSchema,
+  QueryResultSchema,
+  UnplugParamsSchema,
+  UnplugResultSchema,
+  VersionResultSchema,
+} from './schemas.js';
+
+const NoParams = z.object({}).strict();
+
+export const RPC_METHODS = {
+  list: { params: NoParams, result: ListResultSchema },
+  query: { params: QueryParamsSchema, result: QueryResultSchema },
+  hotplug: { params: HotplugRequestSchema, result: HotplugResultSchema },
+  unplug: { params: UnplugParamsSchema, result: UnplugResultSchema },
+  modify_device: { params: ModifyDeviceParamsSchema, result: ModifyResultSchema },
+  modify_queue: { params: ModifyQueueParamsSchema, result: ModifyResultSchema },
+  version: { params: NoParams, result: VersionResultSchema },
+  health: { params: NoParams, result: HealthResultSchema },
+} as const;
+
+export type RpcMethod = keyof typeof RPC_METHODS;
+export type RpcParams<M extends RpcMethod> = z.input<(typeof RPC_METHODS)[M]['params']>;
+export type RpcResult<M extends RpcMethod> = z.output<(typeof RPC_METHODS)[M]['result']>;
+
+/** JSON-RPC error code used for every application error; `data` carries the stable code. */
+export const RPC_APP_ERROR = -32000;

@@ -1,0 +1,254 @@
+/**
+ * One zod schema per wire shape. The controller validates requests with
+ * them, the CLI validates flags with them before sending, and the dashboard
+ * validates forms and responses with them. Field names follow the real
+ * virtnet CLI (pf_id, vuid, sf_rep_net_device, ...).
+ */
+import { z } from 'zod';
+import { FEATURES_HEX } from './features.js';
+import { isMacString, isUnicastMac } from './mac.js';
+import { VUID_PATTERN } from './pci.js';
+
+const int = () => z.number().int();
+
+export const MacSchema = z
+  .string()
+  .refine(isMacString, { error: 'must be six hex octets like 0C:C4:7A:FF:22:93' })
+  .refine((m) => !isMacString(m) || isUnicastMac(m), {
+    error: 'must be a unicast address (first octet even) and not all zeros',
+  })
+  .describe('MAC address, six hex octets separated by colons');
+
+export const FeaturesSchema = z
+  .string()
+  .regex(FEATURES_HEX, { error: 'must be a hex number like 0x80000 (at most 16 digits)' })
+  .describe('Virtio feature bits as a hex string');
+
+export const VuidSchema = z
+  .string()
+  .regex(VUID_PATTERN, { error: 'is not a VUID of this controller (like MT2306XZ00ABVNETS132D0F0)' })
+  .describe('Virtio unique identifier of a device');
+
+export const IbDeviceNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_]{1,15}$/, { error: 'must be an ib device name like mlx5_0 (letters, digits, _; at most 15)' })
+  .describe('RDMA (ib) device of the DPU, e.g. mlx5_0');
+
+export const PfIdSchema = int().min(0).max(1023).describe('Physical function id (static PFs first, then hot-plugged)');
+export const VfIdSchema = int().min(0).max(1023).describe('Virtual function id under its PF');
+
+/** How a command names its devices: -p/-v, -u, or -a for all. */
+export const SelectorSchema = z
+  .object({
+    pf_id: PfIdSchema.optional(),
+    vf_id: VfIdSchema.optional(),
+    vuid: VuidSchema.optional(),
+    all: z.boolean().optional().describe('Every device'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    const ways = [s.pf_id !== undefined, s.vuid !== undefined, s.all === true].filter(Boolean).length;
+    if (ways !== 1)
+      ctx.addIssue({ code: 'custom', message: 'name the device with exactly one of pf_id (-p), vuid (-u) or all (-a)', path: [] });
+    if (s.vf_id !== undefined && s.pf_id === undefined)
+      ctx.addIssue({ code: 'custom', message: 'vf_id (-v) needs pf_id (-p)', path: ['vf_id'] });
+  });
+export type Selector = z.infer<typeof SelectorSchema>;
+
+/** A selector that names exactly one device (no -a). */
+export const SingleSelectorSchema = SelectorSchema.refine((s) => s.all !== true, {
+  error: 'this command takes one device: use pf_id (-p) or vuid (-u)',
+  path: ['all'],
+});
+
+export const HotplugRequestSchema = z
+  .object({
+    ib_device: IbDeviceNameSchema,
+    mac: MacSchema,
+    mtu: int().min(68, { error: 'must be at least 68' }).max(65535, { error: 'must be at most 65535' }).describe('MTU in bytes'),
+    num_queues: int()
+      .min(2, { error: 'must be at least 2 (one RX and one TX queue)' })
+      .max(1024, { error: 'must be at most 1024' })
+      .describe('Virtqueues: RX/TX pairs, plus the control queue when odd'),
+    max_queue_size: int()
+      .min(2, { error: 'must be a power of two, at least 2' })
+      .max(32768, { error: 'must be at most 32768' })
+      .refine((v) => (v & (v - 1)) === 0, { error: 'must be a power of two' })
+      .describe('Entries per virtqueue (power of two)'),
+    features: FeaturesSchema.default('0x0').describe('Feature bits added to the default set'),
+    sf_num: int().min(0).max(99999).optional().describe('SF number; chosen from the hot-plug band when absent'),
+    legacy: z.boolean().default(false).describe('Transitional device (virtio 0.95 interface too)'),
+  })
+  .strict();
+export type HotplugRequest = z.input<typeof HotplugRequestSchema>;
+
+export const HotplugResultSchema = z.object({
+  bdf: z.string(),
+  id: int().describe('pf_id of the new device'),
+  transitional: z.union([z.literal(0), z.literal(1)]),
+  sf_rep_net_device: z.string(),
+  mac: z.string(),
+  vuid: z.string(),
+});
+export type HotplugResult = z.infer<typeof HotplugResultSchema>;
+
+export const ModifyDeviceFieldsSchema = z
+  .object({
+    mac: MacSchema.optional(),
+    mtu: int().min(68, { error: 'must be at least 68' }).max(65535).optional(),
+    features: FeaturesSchema.optional().describe('The full feature set the device offers'),
+    max_queue_size: int()
+      .min(2)
+      .max(32768)
+      .refine((v) => (v & (v - 1)) === 0, { error: 'must be a power of two' })
+      .optional(),
+    num_msix: int().min(2).max(2048).optional().describe('MSI-X vectors (VFs only)'),
+  })
+  .strict()
+  .refine((m) => Object.values(m).some((v) => v !== undefined), {
+    error: 'name at least one field to change: mac (-m), mtu (-t), features (-f), max_queue_size (-q) or num_msix (-n)',
+  });
+export type ModifyDeviceFields = z.infer<typeof ModifyDeviceFieldsSchema>;
+
+export const EventModeSchema = z.enum(['event', 'cqe']).describe('Moderation period restarts on each event or each completion');
+export const ModifyQueueFieldsSchema = z
+  .object({
+    event_mode: EventModeSchema,
+    period_us: int().min(0).max(4095).describe('Moderation period in microseconds'),
+    max_count: int().min(0).max(65535).describe('Completions coalesced per notification'),
+  })
+  .strict();
+export type ModifyQueueFields = z.infer<typeof ModifyQueueFieldsSchema>;
+
+export const ModifyDeviceParamsSchema = z.object({ selector: SelectorSchema, device: ModifyDeviceFieldsSchema }).strict();
+export const ModifyQueueParamsSchema = z.object({ selector: SelectorSchema, queue: ModifyQueueFieldsSchema }).strict();
+
+export const QueryParamsSchema = z
+  .object({
+    selector: SelectorSchema,
+    brief: z.boolean().default(false).describe('Leave out queue information'),
+    queue_id: int().min(0).max(1023).optional().describe('Only this queue'),
+  })
+  .strict();
+
+export const UnplugParamsSchema = z.object({ selector: SingleSelectorSchema }).strict();
+
+export const QueueSchema = z.object({
+  index: int(),
+  type: z.enum(['rx', 'tx', 'ctrl']),
+  size: int(),
+  msix_vector: int(),
+  enable: z.union([z.literal(0), z.literal(1)]),
+  received_desc: int(),
+  completed_desc: int(),
+  bad_desc_errors: int(),
+  error_cqes: int(),
+  exceed_max_chain: int(),
+  invalid_buffer: int(),
+  total_bytes: int(),
+  packets: int(),
+  kicks: int(),
+  calls: int(),
+  hw_available_index: int(),
+  hw_used_index: int(),
+  rq_cq_period: int(),
+  rq_cq_max_count: int(),
+  rq_cq_period_mode: EventModeSchema,
+});
+export type Queue = z.infer<typeof QueueSchema>;
+
+export const FunctionTypeSchema = z.enum(['static PF', 'hotplug PF', 'VF']);
+export type FunctionType = z.infer<typeof FunctionTypeSchema>;
+
+export const DeviceSchema = z.object({
+  pf_id: int(),
+  vf_id: int().optional(),
+  function_type: FunctionTypeSchema,
+  transitional: z.union([z.literal(0), z.literal(1)]),
+  vuid: z.string(),
+  pci_bdf: z.string(),
+  bdf_raw: int(),
+  hotplug_port: int().nullable(),
+  mac: z.string(),
+  mtu: int(),
+  speed: int().describe('Link speed in Mb/s'),
+  duplex: z.enum(['full', 'half']),
+  link_status: z.enum(['up', 'down']),
+  num_queues: int(),
+  enabled_queues: int(),
+  max_queue_pairs: int(),
+  max_queue_size: int(),
+  num_msix: int(),
+  features: z.string().describe('Features the device offers (hex)'),
+  driver_features: z.string().describe('Features the host driver accepted (hex)'),
+  device_status: int().describe('Virtio status register as the host driver wrote it'),
+  device_status_names: z.array(z.string()),
+  sf_num: int(),
+  sf_parent_device: z.string(),
+  sf_rep_net_device: z.string(),
+  sf_rep_net_ifindex: int().nullable(),
+  created_at: z.string(),
+  queues: z.array(QueueSchema).optional(),
+});
+export type Device = z.infer<typeof DeviceSchema>;
+
+export const FeatureSetSchema = z.object({ value: z.string(), names: z.array(z.string()) });
+
+export const ControllerInfoSchema = z.object({
+  emulation_manager: z.string(),
+  ib_devices: z.array(z.string()),
+  max_hotplug_devices: int(),
+  hotplug_devices: int().describe('Hot-plug ports in use'),
+  static_pfs: int(),
+  vfs_per_pf: int(),
+  max_virt_net_devices: int(),
+  max_virt_queues: int(),
+  max_queue_size: int(),
+  max_mtu: int(),
+  pf_msix: int(),
+  vf_msix: int(),
+  supported_features: FeatureSetSchema,
+  default_features: FeatureSetSchema,
+  supported_virt_queue_types: z.array(z.string()),
+  supported_event_modes: z.array(EventModeSchema),
+  provider: z.string(),
+  version: z.string(),
+});
+export type ControllerInfo = z.infer<typeof ControllerInfoSchema>;
+
+export const ListResultSchema = z.object({ controller: ControllerInfoSchema, devices: z.array(DeviceSchema) });
+export type ListResult = z.infer<typeof ListResultSchema>;
+
+export const QueryResultSchema = z.object({ devices: z.array(DeviceSchema) });
+export type QueryResult = z.infer<typeof QueryResultSchema>;
+
+export const UnplugResultSchema = z.object({ vuid: z.string(), pf_id: int(), bdf: z.string(), status: z.literal('unplugged') });
+export const ModifyResultSchema = z.object({ devices: z.array(DeviceSchema) });
+
+export const VersionResultSchema = z.object({
+  controller: z.string(),
+  native_abi: int(),
+  node: z.string(),
+});
+export type VersionResult = z.infer<typeof VersionResultSchema>;
+
+export const HealthResultSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  uptime_s: z.number(),
+  devices: int(),
+  database: z.enum(['ok', 'error']),
+  hardware: z.enum(['ok', 'error']),
+});
+export type HealthResult = z.infer<typeof HealthResultSchema>;
+
+export const AuditEventSchema = z.object({
+  id: int(),
+  at: z.string(),
+  actor: z.string().describe('cli, api or system'),
+  action: z.string(),
+  target: z.string().nullable(),
+  result: z.enum(['ok', 'error']),
+  error_code: z.string().nullable(),
+  detail: z.string().nullable(),
+});
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
