@@ -1,0 +1,3 @@
+export * from './hardware.js';
+export { NativeHardware, type ProfileOverrides } from './native-hardware.js';
+export { libraryCandidates } from './native/library.js';

@@ -1,0 +1,325 @@
+/**
+ * Layer 3 of the binding: the Hardware interface over libvnet. Converts
+ * between camelCase TypeScript values and the C structs, turns negative
+ * return codes into HwError, and owns the one native context it creates.
+ */
+import koffi, { type TypeObject } from 'koffi';
+import {
+  HW_ERROR_CODES,
+  HwError,
+  type EventMode,
+  type FunctionKind,
+  type Hardware,
+  type HwErrorCode,
+  type HwFunction,
+  type HwFunctionChange,
+  type HwFunctionSpec,
+  type HwProfile,
+  type HwQueueCounters,
+} from './hardware.js';
+import { loadNative } from './native/library.js';
+import type { NativeFunctions } from './native/functions.js';
+import {
+  FnInfo,
+  MAX_IB_DEVICES,
+  QueueCounters,
+  type RawFnInfo,
+  type RawProfile,
+  type RawQueueCounters,
+  type U64,
+} from './native/types.js';
+
+const KINDS: FunctionKind[] = ['static', 'hotplug', 'vf'];
+const MODES: EventMode[] = ['event', 'cqe'];
+
+const MOD = { mac: 1, mtu: 2, features: 4, maxQueueSize: 8, numMsix: 16, linkUp: 32 } as const;
+
+const num = (v: U64): number => Number(v);
+const big = (v: U64): bigint => BigInt(v);
+
+function macBytes(mac: string): number[] {
+  const parts = mac.split(/[:-]/);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p)))
+    throw new HwError('MAC_INVALID', `malformed MAC address '${mac}'`, -8);
+  return parts.map((p) => parseInt(p, 16));
+}
+
+const macString = (b: number[]): string => b.map((x) => x.toString(16).padStart(2, '0').toUpperCase()).join(':');
+
+function toFunction(r: RawFnInfo): HwFunction {
+  return {
+    handle: r.handle,
+    kind: KINDS[r.type] ?? 'hotplug',
+    pfId: r.pf_id,
+    vfId: r.vf_id < 0 ? null : r.vf_id,
+    port: r.port < 0 ? null : r.port,
+    sfNum: r.sf_num,
+    bdfRaw: r.bdf_raw,
+    bdf: r.bdf,
+    vuid: r.vuid,
+    ibDevice: r.ib_device,
+    ibPort: r.ib_port,
+    sfRep: r.sf_rep,
+    mac: macString(r.mac),
+    mtu: r.mtu,
+    numQueues: r.num_queues,
+    maxQueuePairs: r.max_queue_pairs,
+    maxQueueSize: r.max_queue_size,
+    numMsix: r.num_msix,
+    enabledQueues: r.enabled_queues,
+    linkUp: (r.net_status & 1) === 1,
+    transitional: r.transitional === 1,
+    deviceStatus: r.device_status,
+    speedMbps: r.speed_mbps,
+    duplexFull: r.duplex === 1,
+    eventMode: MODES[r.event_mode] ?? 'event',
+    moderationPeriodUs: r.moderation_period_us,
+    moderationMaxCount: r.moderation_max_count,
+    deviceFeatures: big(r.device_features),
+    driverFeatures: big(r.driver_features),
+  };
+}
+
+function toCounters(r: RawQueueCounters): HwQueueCounters {
+  return {
+    handle: r.handle,
+    qid: r.qid,
+    enabled: r.enabled !== 0,
+    size: r.size,
+    msixVector: r.msix_vector,
+    hwAvailableIndex: r.hw_available_index,
+    hwUsedIndex: r.hw_used_index,
+    receivedDesc: num(r.received_desc),
+    completedDesc: num(r.completed_desc),
+    badDescErrors: num(r.bad_desc_errors),
+    errorCqes: num(r.error_cqes),
+    exceedMaxChain: num(r.exceed_max_chain),
+    invalidBuffer: num(r.invalid_buffer),
+    totalBytes: num(r.total_bytes),
+    packets: num(r.packets),
+    kicks: num(r.kicks),
+    calls: num(r.calls),
+    histogram: r.hist.map(num),
+  };
+}
+
+function decodeArray<T>(buf: Buffer, type: TypeObject, size: number, n: number): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < n; i++) out.push(koffi.decode(buf, i * size, type) as T);
+  return out;
+}
+
+export function profileFromRaw(r: RawProfile): HwProfile {
+  return {
+    boardSerial: r.board_serial,
+    hotplugPorts: r.hotplug_ports,
+    staticPfs: r.static_pfs,
+    vfsPerPf: r.vfs_per_pf,
+    pfMsix: r.pf_msix,
+    vfMsix: r.vf_msix,
+    maxVirtqueues: r.max_virtqueues,
+    maxQueueSize: r.max_queue_size,
+    maxMtu: r.max_mtu,
+    linkSpeedMbps: r.link_speed_mbps,
+    supportedFeatures: big(r.supported_features),
+    sfBase: { static: r.sf_base_static, hotplug: r.sf_base_hotplug, vf: r.sf_base_vf },
+    ibDevices: r.ib_devices.slice(0, r.ib_device_count).map((d) => ({ name: d.name, port: d.port, pfNum: d.pf_num })),
+  };
+}
+
+/** Overrides of the embedded default profile; absent fields keep the default. */
+export type ProfileOverrides = Partial<Omit<HwProfile, 'sfBase'>> & { sfBase?: Partial<HwProfile['sfBase']> };
+
+export class NativeHardware implements Hardware {
+  readonly profile: HwProfile;
+  readonly abiVersion: number;
+  readonly libraryPath: string;
+  private readonly fns: NativeFunctions;
+  private dpu: unknown;
+
+  constructor(overrides: ProfileOverrides = {}, env: NodeJS.ProcessEnv = process.env) {
+    const { path, fns } = loadNative(env);
+    this.fns = fns;
+    this.libraryPath = path;
+    this.abiVersion = fns.vnet_abi_version() as number;
+    const raw = {} as RawProfile;
+    fns.vnet_profile_default(raw);
+    this.applyOverrides(raw, overrides);
+    const out = [null];
+    const rc = fns.vnet_dpu_create(raw, out) as number;
+    if (rc !== 0) throw this.error(rc, `the DPU profile was refused: ${fns.vnet_strerror(rc) as string}`);
+    this.dpu = out[0];
+    const back = {} as RawProfile;
+    this.check(fns.vnet_dpu_profile(this.dpu, back) as number);
+    this.profile = profileFromRaw(back);
+  }
+
+  private applyOverrides(raw: RawProfile, o: ProfileOverrides): void {
+    const set = <K extends keyof RawProfile>(key: K, value: RawProfile[K] | undefined) => {
+      if (value !== undefined) raw[key] = value;
+    };
+    set('board_serial', o.boardSerial);
+    set('hotplug_ports', o.hotplugPorts);
+    set('static_pfs', o.staticPfs);
+    set('vfs_per_pf', o.vfsPerPf);
+    set('pf_msix', o.pfMsix);
+    set('vf_msix', o.vfMsix);
+    set('max_virtqueues', o.maxVirtqueues);
+    set('max_queue_size', o.maxQueueSize);
+    set('max_mtu', o.maxMtu);
+    set('link_speed_mbps', o.linkSpeedMbps);
+    set('supported_features', o.supportedFeatures);
+    set('sf_base_static', o.sfBase?.static);
+    set('sf_base_hotplug', o.sfBase?.hotplug);
+    set('sf_base_vf', o.sfBase?.vf);
+    if (o.ibDevices) {
+      if (o.ibDevices.length === 0 || o.ibDevices.length > MAX_IB_DEVICES)
+        throw new HwError('PROFILE_INVALID', `between 1 and ${MAX_IB_DEVICES} ib devices are needed`, -18);
+      raw.ib_device_count = o.ibDevices.length;
+      raw.ib_devices = Array.from({ length: MAX_IB_DEVICES }, (_, i) => {
+        const d = o.ibDevices![i];
+        return d ? { name: d.name, port: d.port, pf_num: d.pfNum } : { name: '', port: 0, pf_num: 0 };
+      });
+    }
+  }
+
+  private get handle(): unknown {
+    if (this.dpu === null) throw new HwError('INVALID_ARGUMENT', 'the hardware context is closed', -1);
+    return this.dpu;
+  }
+
+  private error(rc: number, message?: string): HwError {
+    const name = this.fns.vnet_err_name(rc) as string;
+    const code = (HW_ERROR_CODES as readonly string[]).includes(name) ? (name as HwErrorCode) : 'UNKNOWN';
+    const text = message ?? ((this.dpu ? this.fns.vnet_dpu_last_error(this.dpu) : '') as string) ?? '';
+    return new HwError(code, text || (this.fns.vnet_strerror(rc) as string), rc);
+  }
+
+  private check(rc: number): void {
+    if (rc !== 0) throw this.error(rc);
+  }
+
+  create(spec: HwFunctionSpec): HwFunction {
+    const raw = {
+      type: KINDS.indexOf(spec.kind),
+      pf_index: spec.pfIndex ?? -1,
+      vf_index: spec.vfIndex ?? -1,
+      port: spec.port ?? -1,
+      sf_num: spec.sfNum ?? -1,
+      ib_device: spec.ibDevice,
+      mac: macBytes(spec.mac),
+      mtu: spec.mtu,
+      num_queues: spec.numQueues,
+      max_queue_size: spec.maxQueueSize,
+      num_msix: spec.numMsix ?? 0,
+      transitional: spec.transitional ? 1 : 0,
+      reserved: [0, 0, 0],
+      features: spec.features,
+    };
+    if (raw.type < 0) throw new HwError('INVALID_ARGUMENT', `unknown function kind '${spec.kind}'`, -1);
+    // The C struct holds 16-bit fields; refuse what would wrap instead of letting koffi truncate it.
+    for (const key of ['mtu', 'num_queues', 'max_queue_size', 'num_msix'] as const) {
+      if (!Number.isInteger(raw[key]) || raw[key] < 0 || raw[key] > 0xffff)
+        throw new HwError('INVALID_ARGUMENT', `${key} ${raw[key]} is not a 16-bit unsigned integer`, -1);
+    }
+    if (Buffer.byteLength(spec.ibDevice) >= 16)
+      throw new HwError('IB_DEVICE_UNKNOWN', `ib device name '${spec.ibDevice}' is too long`, -10);
+    const out = {} as RawFnInfo;
+    this.check(this.fns.vnet_fn_create(this.handle, raw, out) as number);
+    return toFunction(out);
+  }
+
+  destroy(handle: number): void {
+    this.check(this.fns.vnet_fn_destroy(this.handle, handle) as number);
+  }
+
+  modify(handle: number, change: HwFunctionChange): HwFunction {
+    let mask = 0;
+    const raw = { mask: 0, mac: [0, 0, 0, 0, 0, 0], mtu: 0, features: 0n, max_queue_size: 0, num_msix: 0, link_up: 0, reserved: [0, 0, 0, 0, 0, 0, 0] };
+    if (change.mac !== undefined) {
+      mask |= MOD.mac;
+      raw.mac = macBytes(change.mac);
+    }
+    if (change.mtu !== undefined) {
+      mask |= MOD.mtu;
+      raw.mtu = change.mtu;
+    }
+    if (change.features !== undefined) {
+      mask |= MOD.features;
+      raw.features = change.features;
+    }
+    if (change.maxQueueSize !== undefined) {
+      mask |= MOD.maxQueueSize;
+      raw.max_queue_size = change.maxQueueSize;
+    }
+    if (change.numMsix !== undefined) {
+      mask |= MOD.numMsix;
+      raw.num_msix = change.numMsix;
+    }
+    if (change.linkUp !== undefined) {
+      mask |= MOD.linkUp;
+      raw.link_up = change.linkUp ? 1 : 0;
+    }
+    for (const key of ['mtu', 'max_queue_size', 'num_msix'] as const) {
+      if (!Number.isInteger(raw[key]) || raw[key] < 0 || raw[key] > 0xffff)
+        throw new HwError('INVALID_ARGUMENT', `${key} ${raw[key]} is not a 16-bit unsigned integer`, -1);
+    }
+    raw.mask = mask;
+    const out = {} as RawFnInfo;
+    this.check(this.fns.vnet_fn_modify(this.handle, handle, raw, out) as number);
+    return toFunction(out);
+  }
+
+  setModeration(handle: number, mode: EventMode, periodUs: number, maxCount: number): HwFunction {
+    this.check(this.fns.vnet_fn_set_moderation(this.handle, handle, MODES.indexOf(mode), periodUs, maxCount) as number);
+    return this.query(handle);
+  }
+
+  query(handle: number): HwFunction {
+    const out = {} as RawFnInfo;
+    this.check(this.fns.vnet_fn_query(this.handle, handle, out) as number);
+    return toFunction(out);
+  }
+
+  list(): HwFunction[] {
+    const size = koffi.sizeof(FnInfo);
+    // Functions may be created between the two calls only by another thread of
+    // this process; one retry with the larger count covers that.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const count = [0];
+      this.check(this.fns.vnet_fn_list(this.handle, null, 0, count) as number);
+      const cap = count[0]! + 8;
+      const buf = Buffer.alloc(cap * size);
+      this.check(this.fns.vnet_fn_list(this.handle, buf, cap, count) as number);
+      if (count[0]! <= cap) return decodeArray<RawFnInfo>(buf, FnInfo, size, count[0]!).map(toFunction);
+    }
+    throw new HwError('INVALID_ARGUMENT', 'the function list kept growing while being read', -1);
+  }
+
+  counters(): HwQueueCounters[] {
+    const size = koffi.sizeof(QueueCounters);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const count = [0];
+      this.check(this.fns.vnet_counters_snapshot(this.handle, null, 0, count) as number);
+      const cap = count[0]! + 64;
+      const buf = Buffer.alloc(cap * size);
+      this.check(this.fns.vnet_counters_snapshot(this.handle, buf, cap, count) as number);
+      if (count[0]! <= cap) return decodeArray<RawQueueCounters>(buf, QueueCounters, size, count[0]!).map(toCounters);
+    }
+    throw new HwError('INVALID_ARGUMENT', 'the queue set kept growing while being read', -1);
+  }
+
+  driverWriteStatus(handle: number, status: number): void {
+    this.check(this.fns.vnet_fn_driver_write_status(this.handle, handle, status & 0xff) as number);
+  }
+
+  driverWriteFeatures(handle: number, features: bigint): void {
+    this.check(this.fns.vnet_fn_driver_write_features(this.handle, handle, features) as number);
+  }
+
+  close(): void {
+    if (this.dpu === null) return;
+    this.fns.vnet_dpu_destroy(this.dpu);
+    this.dpu = null;
+  }
+}

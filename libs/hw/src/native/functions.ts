@@ -1,0 +1,41 @@
+/**
+ * Layer 2 of the binding: one declarative table of the C functions of
+ * vnet.h. Every function that can fail returns 0 or a negative vnet_err.
+ */
+import type { LibraryHandle } from 'koffi';
+import './types.js';
+
+const PROTOTYPES = {
+  vnet_abi_version: 'uint32_t vnet_abi_version(void)',
+  vnet_abi_struct_size: 'uint32_t vnet_abi_struct_size(uint32_t which)',
+  vnet_strerror: 'const char *vnet_strerror(int err)',
+  vnet_err_name: 'const char *vnet_err_name(int err)',
+  vnet_profile_default: 'void vnet_profile_default(_Out_ vnet_profile *profile)',
+  vnet_dpu_create: 'int vnet_dpu_create(const vnet_profile *profile, _Out_ vnet_dpu **out)',
+  vnet_dpu_destroy: 'void vnet_dpu_destroy(vnet_dpu *dpu)',
+  vnet_dpu_last_error: 'const char *vnet_dpu_last_error(vnet_dpu *dpu)',
+  vnet_dpu_profile: 'int vnet_dpu_profile(vnet_dpu *dpu, _Out_ vnet_profile *out)',
+  vnet_fn_create: 'int vnet_fn_create(vnet_dpu *dpu, const vnet_fn_spec *spec, _Out_ vnet_fn_info *out)',
+  vnet_fn_destroy: 'int vnet_fn_destroy(vnet_dpu *dpu, uint32_t handle)',
+  vnet_fn_modify: 'int vnet_fn_modify(vnet_dpu *dpu, uint32_t handle, const vnet_fn_mod *mod, _Out_ vnet_fn_info *out)',
+  vnet_fn_set_moderation:
+    'int vnet_fn_set_moderation(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t period_us, uint32_t max_count)',
+  vnet_fn_query: 'int vnet_fn_query(vnet_dpu *dpu, uint32_t handle, _Out_ vnet_fn_info *out)',
+  vnet_fn_list: 'int vnet_fn_list(vnet_dpu *dpu, void *out, uint32_t cap, _Out_ uint32_t *count)',
+  vnet_fn_driver_write_status: 'int vnet_fn_driver_write_status(vnet_dpu *dpu, uint32_t handle, uint8_t status)',
+  vnet_fn_driver_write_features: 'int vnet_fn_driver_write_features(vnet_dpu *dpu, uint32_t handle, uint64_t features)',
+  vnet_counters_snapshot: 'int vnet_counters_snapshot(vnet_dpu *dpu, void *out, uint32_t cap, _Out_ uint32_t *count)',
+} as const;
+
+export type NativeName = keyof typeof PROTOTYPES;
+// koffi's functions are untyped; the call sites in native-hardware.ts give each call its shape.
+type KoffiFunction = ReturnType<LibraryHandle['func']>;
+export type NativeFunctions = Record<NativeName, KoffiFunction>;
+
+export function bindFunctions(lib: LibraryHandle): NativeFunctions {
+  const out = {} as NativeFunctions;
+  for (const [name, prototype] of Object.entries(PROTOTYPES) as [NativeName, string][]) {
+    out[name] = lib.func(prototype);
+  }
+  return out;
+}
