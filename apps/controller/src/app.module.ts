@@ -1,0 +1,57 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { VirtnetConf } from '@virtnet/shared';
+import { AUDIT_STORE, DEVICE_STORE, PrismaAuditStore, PrismaDeviceStore } from './database/stores.js';
+import { PrismaService } from './database/prisma.service.js';
+import { AuditService } from './devices/audit.service.js';
+import { DevicesController } from './devices/devices.controller.js';
+import { DevicesService } from './devices/devices.service.js';
+import { EventBus } from './events/event-bus.js';
+import { EventsGateway } from './events/events.gateway.js';
+import { HardwareModule } from './hardware/hardware.module.js';
+import type { Inventory } from './hardware/inventory.js';
+import { CONF, INVENTORY } from './hardware/tokens.js';
+import { RpcServer } from './rpc/rpc.server.js';
+import { SETTINGS, type Settings } from './settings/settings.js';
+import { SystemController } from './system/system.controller.js';
+import { SystemService } from './system/system.service.js';
+
+export interface Boot {
+  settings: Settings;
+  conf: VirtnetConf;
+  inventory: Inventory;
+}
+
+@Module({ providers: [DevicesService, AuditService], controllers: [DevicesController], exports: [DevicesService, AuditService] })
+class DevicesModule {}
+
+@Module({ imports: [DevicesModule], providers: [SystemService], controllers: [SystemController], exports: [SystemService] })
+class SystemModule {}
+
+@Module({ imports: [DevicesModule, SystemModule], providers: [RpcServer] })
+class RpcModule {}
+
+@Module({ imports: [DevicesModule], providers: [EventsGateway] })
+class EventsModule {}
+
+@Module({})
+export class AppModule {
+  /** The configuration is loaded and validated before Nest starts (main.ts), then handed in as values. */
+  static forRoot(boot: Boot): DynamicModule {
+    @Global()
+    @Module({
+      providers: [
+        { provide: SETTINGS, useValue: boot.settings },
+        { provide: CONF, useValue: boot.conf },
+        { provide: INVENTORY, useValue: boot.inventory },
+        PrismaService,
+        { provide: DEVICE_STORE, useClass: PrismaDeviceStore },
+        { provide: AUDIT_STORE, useClass: PrismaAuditStore },
+        EventBus,
+      ],
+      exports: [SETTINGS, CONF, INVENTORY, PrismaService, DEVICE_STORE, AUDIT_STORE, EventBus],
+    })
+    class CoreModule {}
+
+    return { module: AppModule, imports: [CoreModule, HardwareModule, DevicesModule, SystemModule, RpcModule, EventsModule] };
+  }
+}

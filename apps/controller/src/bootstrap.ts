@@ -1,0 +1,98 @@
+/**
+ * Starting the controller: settings, single-instance check, configuration
+ * files, database migrations, then the Nest application (REST, WebSocket,
+ * JSON-RPC socket, dashboard). Everything that can be wrong with the
+ * environment is reported before any state is touched.
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { WsAdapter } from '@nestjs/platform-ws';
+import type { NextFunction, Request, Response } from 'express';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { createLogger, NestPinoLogger } from './common/logger.js';
+import { HttpErrorFilter } from './common/http-exception.filter.js';
+import { VERSION } from './common/version.js';
+import { applyMigrations } from './database/migrate.js';
+import { buildInventory } from './hardware/inventory.js';
+import { loadDpuProfile, loadVirtnetConf } from './settings/config-files.js';
+import type { Settings } from './settings/settings.js';
+
+export interface Running {
+  app: NestExpressApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Fails when a live controller already answers on this home's socket. */
+async function ensureSingleInstance(socketPath: string): Promise<void> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const s = connect(socketPath);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (alive) throw new Error(`another controller is running on ${socketPath}; stop it or use another VIRTNET_HOME`);
+}
+
+function serveDashboard(app: NestExpressApplication, webRoot: string | null): void {
+  if (webRoot) {
+    app.useStaticAssets(webRoot, { index: false, maxAge: '1h', immutable: false });
+  }
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path === '/ws') return next();
+    if (!webRoot) {
+      res.status(503).type('text/plain').send('The dashboard is not built: run `npm run build` (the API is up under /api/v1).\n');
+      return;
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(join(webRoot, 'index.html'));
+  });
+}
+
+export async function startController(settings: Settings, log: Logger = createLogger(settings.logLevel)): Promise<Running> {
+  mkdirSync(settings.home, { recursive: true, mode: 0o700 });
+  await ensureSingleInstance(settings.socketPath);
+
+  const conf = loadVirtnetConf(settings.confPath);
+  const profile = loadDpuProfile(settings.profilePath);
+  for (const w of conf.warnings) log.warn({ file: settings.confPath }, w);
+  const inventory = buildInventory(profile.value, conf.value);
+  log.info({ conf: conf.path ?? '(defaults)', profile: profile.path ?? '(defaults)' }, 'configuration loaded');
+
+  const migrations = applyMigrations(settings.dbPath, settings.migrationsDir);
+  if (migrations.applied.length) log.info({ applied: migrations.applied }, 'database migrated');
+  for (const m of migrations.modified) log.warn({ migration: m }, 'an applied migration was edited since it ran');
+
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ settings, conf: conf.value, inventory }), {
+    logger: new NestPinoLogger(log),
+  });
+  app.useWebSocketAdapter(new WsAdapter(app));
+  app.useGlobalFilters(new HttpErrorFilter());
+  app.disable('x-powered-by');
+  serveDashboard(app, settings.webRoot);
+  app.enableShutdownHooks();
+  await app.listen(settings.httpPort, settings.httpHost);
+
+  const address = app.getHttpServer().address() as { port: number };
+  const host = settings.httpHost.includes(':') ? `[${settings.httpHost}]` : settings.httpHost;
+  const url = `http://${host}:${address.port}/`;
+  writeFileSync(
+    settings.stateFile,
+    JSON.stringify({ pid: process.pid, version: VERSION, url, socket: settings.socketPath, started_at: new Date().toISOString() }, null, 2) + '\n',
+  );
+  return {
+    app,
+    url,
+    async close() {
+      await app.close();
+      rmSync(settings.stateFile, { force: true });
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The database behind two small interfaces, so services can be unit-tested
+ * with in-memory fakes and run for real on Prisma.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { AuditEvent } from '@virtnet/shared';
+import { PrismaService } from './prisma.service.js';
+import type { Device as DeviceRow } from '../generated/prisma/client.js';
+
+export type { DeviceRow };
+export type NewDeviceRow = Omit<DeviceRow, 'createdAt' | 'updatedAt'>;
+export type DeviceRowPatch = Partial<Omit<NewDeviceRow, 'vuid'>>;
+
+export interface DeviceStore {
+  all(): Promise<DeviceRow[]>;
+  create(row: NewDeviceRow): Promise<DeviceRow>;
+  update(vuid: string, patch: DeviceRowPatch): Promise<DeviceRow>;
+  /** Applies several updates atomically. */
+  updateMany(changes: { vuid: string; patch: DeviceRowPatch }[]): Promise<DeviceRow[]>;
+  remove(vuid: string): Promise<void>;
+}
+
+export interface NewAuditEvent {
+  actor: string;
+  action: string;
+  target: string | null;
+  result: 'ok' | 'error';
+  errorCode: string | null;
+  detail: string | null;
+}
+
+export interface AuditStore {
+  append(event: NewAuditEvent): Promise<AuditEvent>;
+  recent(limit: number, beforeId?: number): Promise<AuditEvent[]>;
+}
+
+export const DEVICE_STORE = Symbol('DEVICE_STORE');
+export const AUDIT_STORE = Symbol('AUDIT_STORE');
+
+@Injectable()
+export class PrismaDeviceStore implements DeviceStore {
+  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+
+  all(): Promise<DeviceRow[]> {
+    return this.prisma.device.findMany({ orderBy: [{ pfId: 'asc' }, { vfId: 'asc' }] });
+  }
+
+  create(row: NewDeviceRow): Promise<DeviceRow> {
+    return this.prisma.device.create({ data: row });
+  }
+
+  update(vuid: string, patch: DeviceRowPatch): Promise<DeviceRow> {
+    return this.prisma.device.update({ where: { vuid }, data: patch });
+  }
+
+  updateMany(changes: { vuid: string; patch: DeviceRowPatch }[]): Promise<DeviceRow[]> {
+    return this.prisma.$transaction(changes.map((c) => this.prisma.device.update({ where: { vuid: c.vuid }, data: c.patch })));
+  }
+
+  async remove(vuid: string): Promise<void> {
+    await this.prisma.device.delete({ where: { vuid } });
+  }
+}
+
+@Injectable()
+export class PrismaAuditStore implements AuditStore {
+  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+
+  async append(e: NewAuditEvent): Promise<AuditEvent> {
+    return toAudit(await this.prisma.auditEvent.create({ data: e }));
+  }
+
+  async recent(limit: number, beforeId?: number): Promise<AuditEvent[]> {
+    const rows = await this.prisma.auditEvent.findMany({
+      where: beforeId ? { id: { lt: beforeId } } : {},
+      orderBy: { id: 'desc' },
+      take: limit,
+    });
+    return rows.map(toAudit);
+  }
+}
+
+function toAudit(r: { id: number; at: Date; actor: string; action: string; target: string | null; result: string; errorCode: string | null; detail: string | null }): AuditEvent {
+  return {
+    id: r.id,
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    target: r.target,
+    result: r.result === 'ok' ? 'ok' : 'error',
+    error_code: r.errorCode,
+    detail: r.detail,
+  };
+}

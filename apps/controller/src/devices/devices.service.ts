@@ -1,0 +1,421 @@
+/**
+ * The device lifecycle: hot-plug, unplug, modify, query, and recovery at
+ * boot. The hardware engine holds the live devices; the database holds every
+ * device the controller acknowledged, and is written before a change is
+ * acknowledged, so a restart (even after SIGKILL) recreates exactly those.
+ */
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import type { Hardware, HwFunction, HwFunctionChange, HwFunctionSpec } from '@virtnet/hw';
+import {
+  HotplugRequestSchema,
+  ModifyDeviceParamsSchema,
+  ModifyQueueParamsSchema,
+  QueryParamsSchema,
+  UnplugParamsSchema,
+  VirtnetError,
+  formatFeatures,
+  macAdd,
+  normalizeMac,
+  parseFeatures,
+  parseOrThrow,
+  type ControllerInfo,
+  type Device,
+  type HotplugResult,
+  type ListResult,
+  type QueryResult,
+  type Selector,
+  type VirtnetConf,
+} from '@virtnet/shared';
+import { Serializer } from '../common/serializer.js';
+import { toVirtnetError } from '../common/errors.js';
+import { VERSION } from '../common/version.js';
+import { DEVICE_STORE, type DeviceRow, type DeviceRowPatch, type DeviceStore, type NewDeviceRow } from '../database/stores.js';
+import { EventBus } from '../events/event-bus.js';
+import { HARDWARE } from '../hardware/hardware.module.js';
+import { STATIC_PF_DEFAULTS, STATIC_PF_MAC_BASE, newDeviceFeatures, type Inventory } from '../hardware/inventory.js';
+import { CONF, INVENTORY } from '../hardware/tokens.js';
+import { AuditService, type Actor } from './audit.service.js';
+import { toControllerInfo, toDevice } from './device-view.js';
+
+type Note = (target: string, detail: string) => void;
+
+interface Live {
+  handle: number;
+  row: DeviceRow;
+}
+
+export interface RecoveryReport {
+  recovered: number;
+  created: number;
+  failed: { vuid: string; code: string; message: string }[];
+}
+
+@Injectable()
+export class DevicesService implements OnModuleInit {
+  private readonly log = new Logger('devices');
+  private readonly live = new Map<string, Live>();
+  private readonly serializer = new Serializer();
+  private recovery: RecoveryReport = { recovered: 0, created: 0, failed: [] };
+
+  constructor(
+    @Inject(HARDWARE) private readonly hw: Hardware,
+    @Inject(DEVICE_STORE) private readonly store: DeviceStore,
+    @Inject(INVENTORY) private readonly inventory: Inventory,
+    @Inject(CONF) private readonly conf: VirtnetConf,
+    @Inject(EventBus) private readonly events: EventBus,
+    @Inject(AuditService) private readonly audit: AuditService,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.recovery = await this.recover();
+  }
+
+  get recoveryReport(): RecoveryReport {
+    return this.recovery;
+  }
+
+  get count(): number {
+    return this.live.size;
+  }
+
+  /** Recreates every stored device at its exact position, then the static PFs that have no row yet. */
+  async recover(): Promise<RecoveryReport> {
+    const report: RecoveryReport = { recovered: 0, created: 0, failed: [] };
+    const rows = await this.store.all();
+    const order = { static: 0, vf: 1, hotplug: 2 } as Record<string, number>;
+    rows.sort((a, b) => (order[a.kind] ?? 3) - (order[b.kind] ?? 3) || a.pfId - b.pfId || (a.vfId ?? -1) - (b.vfId ?? -1));
+    for (const row of rows) {
+      try {
+        const fn = this.hw.create(specFromRow(row));
+        if (fn.vuid !== row.vuid) {
+          this.hw.destroy(fn.handle);
+          throw new VirtnetError('INTERNAL', `recreated at ${fn.vuid} instead of ${row.vuid}: the DPU profile changed`);
+        }
+        if (row.eventMode !== 'event' || row.periodUs !== 0 || row.maxCount !== 0) {
+          this.hw.setModeration(fn.handle, row.eventMode === 'cqe' ? 'cqe' : 'event', row.periodUs, row.maxCount);
+        }
+        this.live.set(row.vuid, { handle: fn.handle, row });
+        report.recovered++;
+      } catch (e) {
+        const err = toVirtnetError(e);
+        report.failed.push({ vuid: row.vuid, code: err.code, message: err.message });
+        this.log.error(`device ${row.vuid} not recovered: ${err.code}: ${err.message}`);
+      }
+    }
+    for (let pf = 0; pf < this.hw.profile.staticPfs; pf++) {
+      if (rows.some((r) => r.kind === 'static' && r.pfId === pf)) continue;
+      try {
+        await this.createStaticPf(pf);
+        report.created++;
+      } catch (e) {
+        const err = toVirtnetError(e);
+        report.failed.push({ vuid: `static PF ${pf}`, code: err.code, message: err.message });
+        this.log.error(`static PF ${pf} not created: ${err.code}: ${err.message}`);
+      }
+    }
+    this.log.log(`recovery: ${report.recovered} devices recovered, ${report.created} static PFs created, ${report.failed.length} failed`);
+    return report;
+  }
+
+  private async createStaticPf(pf: number): Promise<void> {
+    const c = this.conf.static_pf;
+    const extra = c?.features ? parseFeatures(c.features)! : this.inventory.defaultFeatures;
+    const fn = this.hw.create({
+      kind: 'static',
+      pfIndex: pf,
+      ibDevice: this.inventory.staticPfIbDevice,
+      mac: macAdd(c?.mac_base ?? STATIC_PF_MAC_BASE, pf),
+      mtu: STATIC_PF_DEFAULTS.mtu,
+      numQueues: STATIC_PF_DEFAULTS.numQueues,
+      maxQueueSize: STATIC_PF_DEFAULTS.maxQueueSize,
+      transitional: false,
+      features: newDeviceFeatures(extra, 0n, STATIC_PF_DEFAULTS.numQueues),
+    });
+    await this.persistNew(fn);
+    await this.audit.record({ actor: 'system', action: 'create_static_pf', target: fn.vuid, result: 'ok', errorCode: null, detail: `PF ${pf} at ${fn.bdf}, MAC ${fn.mac}` });
+  }
+
+  /** Stores a function the engine just created, or removes it from the engine again. */
+  private async persistNew(fn: HwFunction): Promise<Device> {
+    let row: DeviceRow;
+    try {
+      row = await this.store.create(rowFromFunction(fn));
+    } catch (e) {
+      this.hw.destroy(fn.handle);
+      if ((e as { code?: string }).code === 'P2002') throw new VirtnetError('MAC_IN_USE', `MAC ${fn.mac} is used by another device`, 'mac');
+      throw e;
+    }
+    this.live.set(fn.vuid, { handle: fn.handle, row });
+    const device = toDevice(fn, row.createdAt);
+    this.events.emit('device.added', { device });
+    return device;
+  }
+
+  /**
+   * Runs one mutation alone and records it in the audit log, success or
+   * failure. The task may name its target and a detail once it knows them.
+   */
+  private mutate<T>(actor: Actor, action: string, target: string | null, task: (note: Note) => Promise<T>): Promise<T> {
+    return this.serializer.run(async () => {
+      const entry = { target, detail: null as string | null };
+      try {
+        const result = await task((t, detail) => Object.assign(entry, { target: t, detail }));
+        await this.audit.record({ actor, action, target: entry.target, result: 'ok', errorCode: null, detail: entry.detail });
+        return result;
+      } catch (e) {
+        const err = toVirtnetError(e);
+        if (err.code === 'INTERNAL') this.log.error(`${action} failed`, e instanceof Error ? e.stack : String(e));
+        await this.audit.record({ actor, action, target: entry.target, result: 'error', errorCode: err.code, detail: err.message });
+        throw err;
+      }
+    });
+  }
+
+  private select(sel: Selector): Live[] {
+    const all = [...this.live.values()];
+    if (sel.all) return all;
+    let found: Live | undefined;
+    if (sel.vuid !== undefined) {
+      found = this.live.get(sel.vuid);
+      if (!found) throw new VirtnetError('DEVICE_NOT_FOUND', `no device with VUID ${sel.vuid}`, 'vuid');
+      return [found];
+    }
+    const isVf = sel.vf_id !== undefined;
+    found = all.find((l) => l.row.pfId === sel.pf_id && (isVf ? l.row.kind === 'vf' && l.row.vfId === sel.vf_id : l.row.kind !== 'vf'));
+    if (!found) {
+      const what = isVf ? `VF ${sel.vf_id} of PF ${sel.pf_id}` : `PF ${sel.pf_id}`;
+      throw new VirtnetError('DEVICE_NOT_FOUND', `no device is ${what}`, isVf ? 'vf_id' : 'pf_id');
+    }
+    return [found];
+  }
+
+  private ensureMacFree(mac: string, except?: string): void {
+    for (const [vuid, l] of this.live) {
+      if (vuid !== except && l.row.mac === mac) throw new VirtnetError('MAC_IN_USE', `MAC ${mac} is used by ${vuid}`, 'mac');
+    }
+  }
+
+  private view(l: Live, withQueues: boolean): Device {
+    const fn = this.hw.query(l.handle);
+    const queues = withQueues ? this.hw.counters().filter((q) => q.handle === l.handle) : undefined;
+    return toDevice(fn, l.row.createdAt, queues);
+  }
+
+  controllerInfo(): ControllerInfo {
+    return toControllerInfo({
+      profile: this.hw.profile,
+      emulationManager: this.inventory.emulationManager,
+      ibDevices: this.inventory.ibDevices,
+      defaultFeatures: this.inventory.defaultFeatures,
+      hotplugInUse: [...this.live.values()].filter((l) => l.row.kind === 'hotplug').length,
+      provider: 'ace',
+      version: VERSION,
+    });
+  }
+
+  list(): ListResult {
+    return { controller: this.controllerInfo(), devices: this.devices() };
+  }
+
+  /** Every device, in (pf, vf) order, without queues. */
+  devices(): Device[] {
+    const created = new Map([...this.live.values()].map((l) => [l.handle, l.row.createdAt]));
+    return this.hw
+      .list()
+      .filter((fn) => created.has(fn.handle))
+      .sort((a, b) => a.pfId - b.pfId || (a.vfId ?? -1) - (b.vfId ?? -1))
+      .map((fn) => toDevice(fn, created.get(fn.handle)!));
+  }
+
+  query(params: unknown): QueryResult {
+    const p = parseOrThrow(QueryParamsSchema, params);
+    const targets = this.select(p.selector);
+    if (p.selector.all && p.brief) return { devices: this.devices() };
+    const devices = targets.map((l) => this.view(l, !p.brief));
+    if (p.queue_id !== undefined && !p.brief) {
+      for (const d of devices) {
+        if (p.queue_id >= d.num_queues)
+          throw new VirtnetError('INVALID_ARGUMENT', `queue ${p.queue_id} does not exist: ${d.vuid} has ${d.num_queues} queues`, 'queue_id');
+        d.queues = d.queues!.filter((q) => q.index === p.queue_id);
+      }
+    }
+    return { devices };
+  }
+
+  device(vuid: string): Device {
+    return this.view(this.select({ vuid })[0]!, true);
+  }
+
+  hotplug(params: unknown, actor: Actor): Promise<HotplugResult> {
+    return this.mutate(actor, 'hotplug', null, async (note) => {
+      const r = parseOrThrow(HotplugRequestSchema, params);
+      const mac = normalizeMac(r.mac);
+      this.ensureMacFree(mac);
+      const pairs = Math.floor(r.num_queues / 2);
+      if (r.num_queues % 2 === 0 && pairs > 1)
+        throw new VirtnetError(
+          'FEATURES_CONFLICT',
+          `${r.num_queues} queues make ${pairs} queue pairs, and more than one pair needs the control queue (MQ): use an odd count such as ${r.num_queues + 1}`,
+          'num_queues',
+        );
+      const fn = this.hw.create({
+        kind: 'hotplug',
+        ibDevice: r.ib_device,
+        mac,
+        mtu: r.mtu,
+        numQueues: r.num_queues,
+        maxQueueSize: r.max_queue_size,
+        transitional: r.legacy,
+        features: newDeviceFeatures(this.inventory.defaultFeatures, parseFeatures(r.features)!, r.num_queues),
+        ...(r.sf_num !== undefined ? { sfNum: r.sf_num } : {}),
+      });
+      await this.persistNew(fn);
+      note(fn.vuid, `PF ${fn.pfId} at ${fn.bdf} on port ${fn.port}, MAC ${fn.mac}, ${fn.numQueues} queues`);
+      return { bdf: fn.bdf, id: fn.pfId, transitional: fn.transitional ? 1 : 0, sf_rep_net_device: fn.sfRep, mac: fn.mac, vuid: fn.vuid };
+    });
+  }
+
+  unplug(params: unknown, actor: Actor) {
+    return this.mutate(actor, 'unplug', describeTarget(params), async (note) => {
+      const p = parseOrThrow(UnplugParamsSchema, params);
+      const l = this.select(p.selector)[0]!;
+      if (l.row.kind !== 'hotplug')
+        throw new VirtnetError('NOT_HOTPLUG', `${l.row.vuid} is a ${l.row.kind === 'vf' ? 'VF' : 'static PF'}; only hot-plugged devices can be unplugged`);
+      const fn = this.hw.query(l.handle);
+      await this.store.remove(l.row.vuid);
+      this.hw.destroy(l.handle);
+      this.live.delete(l.row.vuid);
+      this.events.emit('device.removed', { vuid: l.row.vuid });
+      note(l.row.vuid, `PF ${fn.pfId} at ${fn.bdf}`);
+      return { vuid: l.row.vuid, pf_id: fn.pfId, bdf: fn.bdf, status: 'unplugged' as const };
+    });
+  }
+
+  modifyDevice(params: unknown, actor: Actor): Promise<QueryResult> {
+    return this.mutate(actor, 'modify_device', describeTarget(params), async (note) => {
+      const p = parseOrThrow(ModifyDeviceParamsSchema, params);
+      const targets = this.select(p.selector);
+      const d = p.device;
+      const change: HwFunctionChange = {};
+      if (d.mac !== undefined) {
+        if (targets.length > 1) throw new VirtnetError('INVALID_ARGUMENT', 'one MAC cannot be given to several devices', 'mac');
+        change.mac = normalizeMac(d.mac);
+        this.ensureMacFree(change.mac, targets[0]!.row.vuid);
+      }
+      if (d.mtu !== undefined) change.mtu = d.mtu;
+      if (d.features !== undefined) change.features = parseFeatures(d.features)!;
+      if (d.max_queue_size !== undefined) change.maxQueueSize = d.max_queue_size;
+      if (d.num_msix !== undefined) change.numMsix = d.num_msix;
+      note(describeTargets(targets), JSON.stringify(d));
+      return this.applyToAll(targets, (l) => this.hw.modify(l.handle, change), (fn) => patchFromFunction(fn));
+    });
+  }
+
+  modifyQueue(params: unknown, actor: Actor): Promise<QueryResult> {
+    return this.mutate(actor, 'modify_queue', describeTarget(params), async (note) => {
+      const p = parseOrThrow(ModifyQueueParamsSchema, params);
+      const targets = this.select(p.selector);
+      const q = p.queue;
+      note(describeTargets(targets), JSON.stringify(q));
+      return this.applyToAll(
+        targets,
+        (l) => this.hw.setModeration(l.handle, q.event_mode, q.period_us, q.max_count),
+        (fn) => ({ eventMode: fn.eventMode, periodUs: fn.moderationPeriodUs, maxCount: fn.moderationMaxCount }),
+      );
+    });
+  }
+
+  /**
+   * Applies one change to every target, all or nothing: if the engine refuses
+   * it for one device, or the database write fails, the devices already
+   * changed are restored before the error is reported.
+   */
+  private async applyToAll(targets: Live[], apply: (l: Live) => HwFunction, patch: (fn: HwFunction) => DeviceRowPatch): Promise<QueryResult> {
+    const done: { l: Live; before: HwFunction; after: HwFunction }[] = [];
+    try {
+      for (const l of targets) {
+        const before = this.hw.query(l.handle);
+        done.push({ l, before, after: apply(l) });
+      }
+      const rows = await this.store.updateMany(done.map((c) => ({ vuid: c.l.row.vuid, patch: patch(c.after) })));
+      rows.forEach((row, i) => (done[i]!.l.row = row));
+    } catch (e) {
+      for (const c of done.reverse()) this.restore(c.l.handle, c.before);
+      throw e;
+    }
+    const devices = done.map((c) => toDevice(c.after, c.l.row.createdAt));
+    for (const device of devices) this.events.emit('device.updated', { device });
+    return { devices };
+  }
+
+  private restore(handle: number, before: HwFunction): void {
+    try {
+      this.hw.modify(handle, { mac: before.mac, mtu: before.mtu, features: before.deviceFeatures, maxQueueSize: before.maxQueueSize, ...(before.kind === 'vf' ? { numMsix: before.numMsix } : {}) });
+      this.hw.setModeration(handle, before.eventMode, before.moderationPeriodUs, before.moderationMaxCount);
+    } catch (e) {
+      this.log.error(`could not restore ${before.vuid} after a failed change: ${(e as Error).message}`);
+    }
+  }
+}
+
+function describeTargets(targets: Live[]): string {
+  return targets.length === 1 ? targets[0]!.row.vuid : `${targets.length} devices`;
+}
+
+function describeTarget(params: unknown): string | null {
+  const s = (params as { selector?: Selector } | null)?.selector;
+  if (!s || typeof s !== 'object') return null;
+  if (s.all) return 'all';
+  if (typeof s.vuid === 'string') return s.vuid;
+  if (s.pf_id !== undefined) return s.vf_id !== undefined ? `pf ${String(s.pf_id)} vf ${String(s.vf_id)}` : `pf ${String(s.pf_id)}`;
+  return null;
+}
+
+export function rowFromFunction(fn: HwFunction): NewDeviceRow {
+  return {
+    vuid: fn.vuid,
+    kind: fn.kind,
+    pfId: fn.pfId,
+    vfId: fn.vfId,
+    hotplugPort: fn.port,
+    bdfRaw: fn.bdfRaw,
+    ibDevice: fn.ibDevice,
+    sfNum: fn.sfNum,
+    mac: fn.mac,
+    mtu: fn.mtu,
+    numQueues: fn.numQueues,
+    maxQueueSize: fn.maxQueueSize,
+    numMsix: fn.numMsix,
+    features: formatFeatures(fn.deviceFeatures),
+    transitional: fn.transitional,
+    eventMode: fn.eventMode,
+    periodUs: fn.moderationPeriodUs,
+    maxCount: fn.moderationMaxCount,
+  };
+}
+
+function patchFromFunction(fn: HwFunction): DeviceRowPatch {
+  return { mac: fn.mac, mtu: fn.mtu, features: formatFeatures(fn.deviceFeatures), maxQueueSize: fn.maxQueueSize, numMsix: fn.numMsix };
+}
+
+export function specFromRow(row: DeviceRow): HwFunctionSpec {
+  const kind = row.kind === 'static' || row.kind === 'hotplug' || row.kind === 'vf' ? row.kind : undefined;
+  if (!kind) throw new VirtnetError('INTERNAL', `stored device ${row.vuid} has unknown kind '${row.kind}'`);
+  const features = parseFeatures(row.features);
+  if (features === undefined) throw new VirtnetError('INTERNAL', `stored device ${row.vuid} has malformed features '${row.features}'`);
+  return {
+    kind,
+    ...(kind !== 'hotplug' ? { pfIndex: row.pfId } : {}),
+    ...(row.vfId !== null ? { vfIndex: row.vfId } : {}),
+    ...(row.hotplugPort !== null ? { port: row.hotplugPort } : {}),
+    sfNum: row.sfNum,
+    ibDevice: row.ibDevice,
+    mac: row.mac,
+    mtu: row.mtu,
+    numQueues: row.numQueues,
+    maxQueueSize: row.maxQueueSize,
+    numMsix: row.numMsix,
+    transitional: row.transitional,
+    features,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * WebSocket endpoint /ws: clients subscribe to topics, get a snapshot of
+ * each, then live events. Messages are validated with libs/shared schemas.
+ */
+import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
+import { ClientMessageSchema, EVENT_TOPIC, type ServerMessage, type Topic } from '@virtnet/shared';
+import type { WebSocket } from 'ws';
+import { VERSION } from '../common/version.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { EventBus, type EventMap, type EventName } from './event-bus.js';
+
+/** Bytes a slow client may have queued before it is dropped (it resyncs on reconnect). */
+const MAX_BUFFERED = 8 << 20;
+
+@WebSocketGateway({ path: '/ws' })
+export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
+  private readonly log = new Logger('ws');
+  private readonly clients = new Map<WebSocket, Set<Topic>>();
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    @Inject(EventBus) events: EventBus,
+    @Inject(DevicesService) private readonly devices: DevicesService,
+  ) {
+    const forward = <E extends EventName>(name: E, toMessage: (p: EventMap[E]) => ServerMessage) =>
+      this.unsubscribe.push(events.on(name, (p) => this.publish(EVENT_TOPIC[name], toMessage(p))));
+    forward('device.added', (p) => ({ type: 'device.added', device: p.device }));
+    forward('device.updated', (p) => ({ type: 'device.updated', device: p.device }));
+    forward('device.removed', (p) => ({ type: 'device.removed', vuid: p.vuid }));
+  }
+
+  handleConnection(client: WebSocket): void {
+    this.clients.set(client, new Set());
+    this.send(client, { type: 'hello', version: VERSION, topics: ['devices'] });
+    client.on('message', (data) => this.receive(client, data.toString()));
+  }
+
+  handleDisconnect(client: WebSocket): void {
+    this.clients.delete(client);
+  }
+
+  private receive(client: WebSocket, text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return this.send(client, { type: 'error', error: { code: 'INVALID_ARGUMENT', message: 'message is not valid JSON' } });
+    }
+    const parsed = ClientMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      return this.send(client, { type: 'error', error: { code: 'INVALID_ARGUMENT', message: parsed.error.issues[0]!.message } });
+    }
+    const msg = parsed.data;
+    const topics = this.clients.get(client);
+    if (!topics) return;
+    if (msg.type === 'ping') return this.send(client, { type: 'pong' });
+    for (const topic of msg.topics) {
+      if (msg.type === 'subscribe') {
+        topics.add(topic);
+        this.send(client, { type: 'snapshot', topic: 'devices', devices: this.devices.devices() });
+      } else {
+        topics.delete(topic);
+      }
+    }
+  }
+
+  private publish(topic: Topic, message: ServerMessage): void {
+    const text = JSON.stringify(message);
+    for (const [client, topics] of this.clients) {
+      if (topics.has(topic)) this.sendText(client, text);
+    }
+  }
+
+  private send(client: WebSocket, message: ServerMessage): void {
+    this.sendText(client, JSON.stringify(message));
+  }
+
+  private sendText(client: WebSocket, text: string): void {
+    if (client.readyState !== client.OPEN) return;
+    if (client.bufferedAmount > MAX_BUFFERED) {
+      this.log.warn('dropping a WebSocket client that does not keep up');
+      client.terminate();
+      return;
+    }
+    client.send(text);
+  }
+
+  onModuleDestroy(): void {
+    for (const u of this.unsubscribe) u();
+    for (const c of this.clients.keys()) c.close(1001, 'controller stopping');
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * What the configuration makes of the emulated DPU: the profile handed to
+ * the hardware layer, the default feature set, and the static PF defaults.
+ */
+import type { ProfileOverrides } from '@virtnet/hw';
+import { F, NEEDS_CTRL_VQ, ibDevicesOf, parseFeatures, type DpuProfile, type VirtnetConf } from '@virtnet/shared';
+
+/**
+ * Offered by a new device unless the user adds more with -f: what a Linux
+ * virtio_net driver needs for MAC, MTU, link status, multiqueue and RX mode.
+ */
+export const DEFAULT_FEATURES = F.MTU | F.MAC | F.STATUS | F.CTRL_VQ | F.CTRL_RX | F.MQ | F.VERSION_1 | F.SPEED_DUPLEX;
+
+export const STATIC_PF_DEFAULTS = { numQueues: 3, maxQueueSize: 256, mtu: 1500 } as const;
+/** Locally administered base ("VN") for static PFs when virtnet.conf names none. */
+export const STATIC_PF_MAC_BASE = '02:56:4E:00:00:00';
+
+export interface Inventory {
+  overrides: ProfileOverrides;
+  emulationManager: string;
+  ibDevices: string[];
+  staticPfIbDevice: string;
+  defaultFeatures: bigint;
+}
+
+export class InventoryError extends Error {}
+
+export function buildInventory(profile: DpuProfile, conf: VirtnetConf): Inventory {
+  const ib = ibDevicesOf(conf);
+  const supported = parseFeatures(profile.supported_features)!;
+  const staticPfIbDevice = conf.ib_dev_for_static_pf ?? ib[0]!.name;
+  if (!ib.some((d) => d.name === staticPfIbDevice))
+    throw new InventoryError(`ib_dev_for_static_pf '${staticPfIbDevice}' is not one of this configuration's ib devices (${ib.map((d) => d.name).join(', ')})`);
+  if (conf.vf?.vfs_per_pf !== undefined && conf.vf.vfs_per_pf > profile.VIRTIO_NET_EMULATION_NUM_VF)
+    throw new InventoryError(`vf.vfs_per_pf ${conf.vf.vfs_per_pf} exceeds VIRTIO_NET_EMULATION_NUM_VF ${profile.VIRTIO_NET_EMULATION_NUM_VF}`);
+  return {
+    overrides: {
+      boardSerial: profile.board_serial,
+      hotplugPorts: profile.PCI_SWITCH_EMULATION_NUM_PORT,
+      staticPfs: profile.VIRTIO_NET_EMULATION_NUM_PF,
+      vfsPerPf: profile.VIRTIO_NET_EMULATION_NUM_VF,
+      pfMsix: profile.VIRTIO_NET_EMULATION_NUM_MSIX,
+      vfMsix: profile.VIRTIO_NET_EMULATION_NUM_VF_MSIX,
+      maxVirtqueues: profile.max_virt_queues,
+      maxQueueSize: profile.max_queue_size,
+      maxMtu: profile.max_mtu,
+      linkSpeedMbps: profile.link_speed_mbps,
+      supportedFeatures: supported,
+      ibDevices: ib.map((d) => ({ name: d.name, port: d.port, pfNum: d.pf_num })),
+    },
+    emulationManager: ib[0]!.name,
+    ibDevices: ib.map((d) => d.name),
+    staticPfIbDevice,
+    defaultFeatures: DEFAULT_FEATURES & supported,
+  };
+}
+
+/**
+ * The feature set a new device offers: the defaults plus what the user
+ * added. Without a control queue (even queue count) the defaults that need
+ * one are dropped; bits the user added explicitly are kept, so a conflict
+ * there is reported rather than silently fixed.
+ */
+export function newDeviceFeatures(defaults: bigint, extra: bigint, numQueues: number): bigint {
+  const base = numQueues % 2 === 1 ? defaults : defaults & ~NEEDS_CTRL_VQ;
+  return base | extra;
+}

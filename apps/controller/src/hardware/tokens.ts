@@ -1,0 +1,2 @@
+export const INVENTORY = Symbol('INVENTORY');
+export const CONF = Symbol('CONF');

@@ -1,0 +1,45 @@
+/**
+ * virtnet controller daemon. Settings come from the environment
+ * (VIRTNET_HOME, VIRTNET_HTTP_HOST, VIRTNET_HTTP_PORT, VIRTNET_LOG_LEVEL,
+ * VIRTNET_CONF, VIRTNET_PROFILE, VIRTNET_WEB_ROOT; see the README).
+ */
+import { startController } from './bootstrap.js';
+import { createLogger } from './common/logger.js';
+import { ConfigFileError } from './settings/config-files.js';
+import { InventoryError } from './hardware/inventory.js';
+import { loadSettings, SettingsError } from './settings/settings.js';
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (e) {
+    process.stderr.write(`virtnet-controller: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  const log = createLogger(settings.logLevel);
+  try {
+    const running = await startController(settings, log);
+    log.info({ url: running.url, socket: settings.socketPath, home: settings.home }, 'controller ready');
+    process.stdout.write(`\nvirtnet controller is running. Dashboard: ${running.url}\nCLI socket: ${settings.socketPath} (npx virtnet list)\n\n`);
+    const stop = (signal: string) => {
+      log.info({ signal }, 'stopping');
+      running.close().then(
+        () => process.exit(0),
+        (e: unknown) => {
+          log.error({ err: e }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  } catch (e) {
+    const known = e instanceof SettingsError || e instanceof ConfigFileError || e instanceof InventoryError;
+    if (known) log.fatal(`cannot start: ${(e as Error).message}`);
+    else log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
+    process.exit(known ? 2 : 1);
+  }
+}
+
+void main();

@@ -1,0 +1,103 @@
+/**
+ * JSON-RPC 2.0 for the CLI over a unix socket ($VIRTNET_HOME/virtnet.sock,
+ * mode 0600: only the controller's user may drive it). One request per line,
+ * one response per line. Application errors use code -32000 with the stable
+ * error code and field in `data`.
+ */
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { RPC_APP_ERROR, type RpcMethod } from '@virtnet/shared';
+import { toVirtnetError } from '../common/errors.js';
+import { DevicesService } from '../devices/devices.service.js';
+import { SystemService } from '../system/system.service.js';
+import { SETTINGS, type Settings } from '../settings/settings.js';
+
+/** A request line longer than this is refused and the connection closed. */
+export const MAX_LINE_BYTES = 1 << 20;
+
+@Injectable()
+export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly log = new Logger('rpc');
+  private readonly rpc = new JSONRPCServer();
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(DevicesService) devices: DevicesService,
+    @Inject(SystemService) system: SystemService,
+  ) {
+    const methods: Record<RpcMethod, (params: unknown) => unknown> = {
+      list: () => devices.list(),
+      query: (p) => devices.query(p),
+      hotplug: (p) => devices.hotplug(p, 'cli'),
+      unplug: (p) => devices.unplug(p, 'cli'),
+      modify_device: (p) => devices.modifyDevice(p, 'cli'),
+      modify_queue: (p) => devices.modifyQueue(p, 'cli'),
+      version: () => system.version(),
+      health: () => system.health(),
+    };
+    for (const [name, fn] of Object.entries(methods)) {
+      this.rpc.addMethod(name, async (params) => {
+        try {
+          return await fn(params ?? {});
+        } catch (e) {
+          const err = toVirtnetError(e);
+          if (err.code === 'INTERNAL') this.log.error(`${name}: ${e instanceof Error ? e.stack : String(e)}`);
+          throw new JSONRPCErrorException(err.message, RPC_APP_ERROR, { code: err.code, ...(err.field ? { field: err.field } : {}) });
+        }
+      });
+    }
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    // main.ts made sure no live controller owns the socket; what is left is stale.
+    rmSync(this.settings.socketPath, { force: true });
+    return new Promise((resolve, reject) => {
+      const server = createServer((s) => this.serve(s));
+      server.once('error', reject);
+      server.listen(this.settings.socketPath, () => {
+        chmodSync(this.settings.socketPath, 0o600);
+        server.off('error', reject);
+        server.on('error', (e) => this.log.error(`socket error: ${e.message}`));
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private serve(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      if (Buffer.byteLength(buffer) > MAX_LINE_BYTES && !buffer.includes('\n')) {
+        socket.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32600, message: `request exceeds ${MAX_LINE_BYTES} bytes` } }) + '\n');
+        return;
+      }
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).trim();
+        buffer = buffer.slice(nl + 1);
+        if (line) void this.answer(socket, line);
+      }
+    });
+  }
+
+  private async answer(socket: Socket, line: string): Promise<void> {
+    const response = await this.rpc.receiveJSON(line);
+    if (response && !socket.destroyed) socket.write(JSON.stringify(response) + '\n');
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.server) return;
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    rmSync(this.settings.socketPath, { force: true });
+  }
+}

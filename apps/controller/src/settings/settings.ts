@@ -1,0 +1,86 @@
+/**
+ * The controller's settings, read once at boot from the environment and
+ * validated into a typed object. Every path lives under VIRTNET_HOME so that
+ * several controllers can run side by side (tests do).
+ */
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Settings {
+  home: string;
+  dbPath: string;
+  socketPath: string;
+  stateFile: string;
+  confPath: string;
+  profilePath: string;
+  httpHost: string;
+  httpPort: number;
+  logLevel: LogLevel;
+  webRoot: string | null;
+  migrationsDir: string;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The repository root, from src/settings or dist/settings. */
+const repoRoot = resolve(here, '../../../..');
+
+const EnvSchema = z.object({
+  VIRTNET_HOME: z.string().min(1).optional(),
+  VIRTNET_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  VIRTNET_HTTP_PORT: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a port number (0 picks a free one)' })
+    .transform(Number)
+    .pipe(z.number().max(65535, { error: 'must be at most 65535' }))
+    .default(8780),
+  VIRTNET_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  VIRTNET_CONF: z.string().min(1).optional(),
+  VIRTNET_PROFILE: z.string().min(1).optional(),
+  VIRTNET_WEB_ROOT: z.string().min(1).optional(),
+});
+
+export function defaultHome(): string {
+  return join(homedir(), '.virtnet');
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const home = resolve(e.VIRTNET_HOME ?? defaultHome());
+  const builtWeb = join(repoRoot, 'apps/web/dist');
+  const socketPath = join(home, 'virtnet.sock');
+  // sun_path holds 108 bytes including the terminator.
+  if (Buffer.byteLength(socketPath) > 107) {
+    throw new SettingsError([`VIRTNET_HOME: the socket path ${socketPath} exceeds the 107 bytes a unix socket allows`]);
+  }
+  return {
+    home,
+    dbPath: join(home, 'virtnet.db'),
+    socketPath,
+    stateFile: join(home, 'controller.json'),
+    confPath: e.VIRTNET_CONF ? resolve(e.VIRTNET_CONF) : join(home, 'virtnet.conf'),
+    profilePath: e.VIRTNET_PROFILE ? resolve(e.VIRTNET_PROFILE) : join(home, 'dpu-profile.json'),
+    httpHost: e.VIRTNET_HTTP_HOST,
+    httpPort: e.VIRTNET_HTTP_PORT,
+    logLevel: e.VIRTNET_LOG_LEVEL,
+    webRoot: e.VIRTNET_WEB_ROOT ? resolve(e.VIRTNET_WEB_ROOT) : existsSync(join(builtWeb, 'index.html')) ? builtWeb : null,
+    migrationsDir: join(repoRoot, 'prisma/migrations'),
+  };
+}
+
+export const SETTINGS = Symbol('SETTINGS');

@@ -1,0 +1,69 @@
+/**
+ * The OpenAPI document of /api/v1, generated from the same zod schemas that
+ * validate the requests (libs/shared).
+ */
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import {
+  AuditEventSchema,
+  ControllerInfoSchema,
+  DeviceSchema,
+  ErrorBodySchema,
+  HealthResultSchema,
+  HotplugRequestSchema,
+  HotplugResultSchema,
+  ModifyDeviceFieldsSchema,
+  ModifyQueueFieldsSchema,
+  ModifyResultSchema,
+  UnplugResultSchema,
+  VersionResultSchema,
+} from '@virtnet/shared';
+import { z } from 'zod';
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+interface Route {
+  method: Method;
+  path: string;
+  summary: string;
+  body?: z.ZodType;
+  ok: { status: number; schema: z.ZodType };
+  errors?: number[];
+}
+
+const vuidParam = z.object({ vuid: z.string().describe('VUID of the device') });
+
+export const ROUTES: Route[] = [
+  { method: 'get', path: '/api/v1/controller', summary: 'The emulated DPU: inventory, limits, features', ok: { status: 200, schema: ControllerInfoSchema } },
+  { method: 'get', path: '/api/v1/devices', summary: 'Every device (no queues)', ok: { status: 200, schema: z.object({ devices: z.array(DeviceSchema) }) } },
+  { method: 'post', path: '/api/v1/devices', summary: 'Hot-plug a device', body: HotplugRequestSchema, ok: { status: 201, schema: HotplugResultSchema }, errors: [400, 409] },
+  { method: 'get', path: '/api/v1/devices/{vuid}', summary: 'One device with its queues', ok: { status: 200, schema: DeviceSchema }, errors: [404] },
+  { method: 'patch', path: '/api/v1/devices/{vuid}', summary: 'Modify MAC, MTU, features, queue size or MSI-X (driver unbound)', body: ModifyDeviceFieldsSchema, ok: { status: 200, schema: ModifyResultSchema }, errors: [400, 404, 409] },
+  { method: 'put', path: '/api/v1/devices/{vuid}/queues', summary: 'Set interrupt moderation of every queue', body: ModifyQueueFieldsSchema, ok: { status: 200, schema: ModifyResultSchema }, errors: [400, 404] },
+  { method: 'delete', path: '/api/v1/devices/{vuid}', summary: 'Unplug a hot-plugged device', ok: { status: 200, schema: UnplugResultSchema }, errors: [404, 409] },
+  { method: 'get', path: '/api/v1/events', summary: 'The audit log, newest first', ok: { status: 200, schema: z.object({ events: z.array(AuditEventSchema) }) } },
+  { method: 'get', path: '/api/v1/version', summary: 'Versions', ok: { status: 200, schema: VersionResultSchema } },
+  { method: 'get', path: '/api/v1/health', summary: 'Health of database, hardware and recovery', ok: { status: 200, schema: HealthResultSchema } },
+];
+
+export function buildOpenApi(version: string): object {
+  const registry = new OpenAPIRegistry();
+  const error = registry.register('Error', ErrorBodySchema);
+  for (const r of ROUTES) {
+    const responses: Record<string, { description: string; content: { 'application/json': { schema: z.ZodType } } }> = {
+      [r.ok.status]: { description: 'Success', content: { 'application/json': { schema: r.ok.schema } } },
+    };
+    for (const status of r.errors ?? []) responses[status] = { description: 'Error with a stable code', content: { 'application/json': { schema: error } } };
+    registry.registerPath({
+      method: r.method,
+      path: r.path,
+      summary: r.summary,
+      ...(r.path.includes('{vuid}') ? { request: { params: vuidParam } } : {}),
+      ...(r.body ? { request: { ...(r.path.includes('{vuid}') ? { params: vuidParam } : {}), body: { content: { 'application/json': { schema: r.body } } } } } : {}),
+      responses,
+    });
+  }
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'virtnet controller API', version },
+  });
+}
