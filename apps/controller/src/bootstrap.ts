@@ -77,7 +77,6 @@ export async function startController(settings: Settings, log: Logger = createLo
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');
   serveDashboard(app, settings.webRoot);
-  app.enableShutdownHooks();
   await app.listen(settings.httpPort, settings.httpHost);
 
   const address = app.getHttpServer().address() as { port: number };

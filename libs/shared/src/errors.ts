@@ -74,6 +74,20 @@ const FIELD_CODES: Record<string, ErrorCode> = {
   num_msix: 'MSIX_INVALID',
 };
 
+/** The request field a code is about, for errors raised without a schema (the device's own checks). */
+export const CODE_FIELDS: Partial<Record<ErrorCode, string>> = {
+  MAC_INVALID: 'mac',
+  MAC_IN_USE: 'mac',
+  MTU_INVALID: 'mtu',
+  QUEUES_EXCEED_LIMIT: 'num_queues',
+  QUEUE_SIZE_INVALID: 'max_queue_size',
+  MSIX_INVALID: 'num_msix',
+  FEATURES_UNSUPPORTED: 'features',
+  FEATURES_CONFLICT: 'features',
+  IB_DEVICE_UNKNOWN: 'ib_device',
+  SF_NUM_IN_USE: 'sf_num',
+};
+
 /**
  * Turns a failed zod parse into a VirtnetError: the first issue names the
  * field, and the field's name decides the code (INVALID_ARGUMENT otherwise).

@@ -4,7 +4,7 @@
  * anything unexpected becomes INTERNAL (logged with its stack, never sent).
  */
 import { HwError } from '@virtnet/hw';
-import { ERROR_CODES, VirtnetError, type ErrorCode } from '@virtnet/shared';
+import { CODE_FIELDS, ERROR_CODES, VirtnetError, type ErrorCode } from '@virtnet/shared';
 
 const HW_TO_API: Partial<Record<string, ErrorCode>> = {
   NOT_FOUND: 'DEVICE_NOT_FOUND',
@@ -16,7 +16,7 @@ export function toVirtnetError(e: unknown): VirtnetError {
   if (e instanceof VirtnetError) return e;
   if (e instanceof HwError) {
     const mapped = HW_TO_API[e.code] ?? (e.code in ERROR_CODES ? (e.code as ErrorCode) : 'INTERNAL');
-    return new VirtnetError(mapped, e.message);
+    return new VirtnetError(mapped, e.message, CODE_FIELDS[mapped]);
   }
   return new VirtnetError('INTERNAL', 'internal error; see the controller log');
 }

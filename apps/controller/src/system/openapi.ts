@@ -47,7 +47,7 @@ export const ROUTES: Route[] = [
 
 export function buildOpenApi(version: string): object {
   const registry = new OpenAPIRegistry();
-  const error = registry.register('Error', ErrorBodySchema);
+  const error = ErrorBodySchema;
   for (const r of ROUTES) {
     const responses: Record<string, { description: string; content: { 'application/json': { schema: z.ZodType } } }> = {
       [r.ok.status]: { description: 'Success', content: { 'application/json': { schema: r.ok.schema } } },

@@ -1,0 +1,43 @@
+/**
+ * virtnet: the command line of the virtnet controller.
+ */
+import { CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { socketCaller, socketPath } from './client.js';
+import { CliError, EXIT, asCliError } from './exit.js';
+import { buildProgram } from './program.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function fail(e: CliError): never {
+  process.stderr.write(JSON.stringify(e.toBody()) + '\n');
+  process.exit(e.exitCode);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv.length === 3 && argv[2] === '-v') {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
+  const timeout = Number(process.env['VIRTNET_TIMEOUT_MS'] ?? 30000);
+  const program = buildProgram({ call: (m, p) => socketCaller(program.opts<{ socket?: string }>().socket ?? socketPath(), timeout)(m, p), out: (t) => process.stdout.write(t + '\n') }, VERSION);
+  program.exitOverride();
+  program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+  for (const c of program.commands) {
+    c.exitOverride();
+    c.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    for (const s of c.commands) {
+      s.exitOverride();
+      s.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
+    }
+  }
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.exitCode === 0) process.exit(EXIT.OK); // --help, --version
+      fail(new CliError('USAGE', e.message.replace(/^error: /, ''), undefined, true));
+    }
+    fail(asCliError(e));
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * Starts a real controller (real Nest app, SQLite file, native library,
+ * sockets) in a fresh temporary VIRTNET_HOME, for the controller's tests.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { startController, type Running } from '../bootstrap.js';
+import { loadSettings, type Settings } from '../settings/settings.js';
+
+export interface TestController {
+  running: Running;
+  settings: Settings;
+  url: string;
+  request(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: any }>;
+  stop(): Promise<void>;
+}
+
+export async function startTestController(files: { profile?: object; conf?: object } = {}): Promise<TestController> {
+  const home = mkdtempSync(join(tmpdir(), 'vn-'));
+  if (files.profile) writeFileSync(join(home, 'dpu-profile.json'), JSON.stringify(files.profile));
+  if (files.conf) writeFileSync(join(home, 'virtnet.conf'), JSON.stringify(files.conf));
+  const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0' });
+  const running = await startController(settings, pino({ level: 'silent' }));
+  return {
+    running,
+    settings,
+    url: running.url,
+    async request(method, path, body, raw) {
+      const res = await fetch(new URL(path, running.url), {
+        method,
+        headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+        body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
+      });
+      return { status: res.status, body: await res.json().catch(() => null) };
+    },
+    async stop() {
+      await running.close();
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
