@@ -58,7 +58,7 @@ export function HotplugDialog(props: { controller: ControllerInfo; onClose: () =
   });
 
   return (
-    <Dialog id="hotplug-dialog" title="Hot-plug a virtio-net device" onClose={props.onClose}>
+    <Dialog id="hotplug-dialog" title="Hot-plug a virtio-net device" onClose={props.onClose} wide>
       <form onSubmit={submit} noValidate className="grid grid-cols-2 gap-3">
         <Field label="ib device" name="ib_device" error={errors['ib_device']}>
           <select {...input('ib_device')}>

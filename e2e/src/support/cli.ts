@@ -1,0 +1,30 @@
+/** Runs the real `virtnet` CLI as a process. */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './daemon.js';
+
+const BIN = join(ROOT, 'apps/cli/bin/virtnet.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+  error: any;
+}
+
+export function virtnet(home: string, ...args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, VIRTNET_HOME: home } }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      const parse = (s: string) => {
+        try {
+          return JSON.parse(s);
+        } catch {
+          return undefined;
+        }
+      };
+      resolve({ code, stdout, stderr, json: parse(stdout), error: parse(stderr)?.error });
+    });
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * Real controller processes for end-to-end tests: each in its own temporary
+ * VIRTNET_HOME, started with `node apps/controller/dist/main.js`, ready when
+ * its state file names a URL that answers /api/v1/health.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+const MAIN = join(ROOT, 'apps/controller/dist/main.js');
+
+/** Thrown by a probe to stop waiting at once (the awaited state can no longer come). */
+export class Abort extends Error {}
+
+/** Polls `probe` until it returns a value, or fails after `ms` with `what`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      if (e instanceof Abort) throw e;
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** A TCP port that was free a moment ago, for a daemon that must come back on the same port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export class Daemon {
+  readonly home: string;
+  proc?: ChildProcess;
+  url = '';
+  log = '';
+
+  private readonly port: number;
+
+  constructor(files: { profile?: object; conf?: object; port?: number } = {}) {
+    this.port = files.port ?? 0;
+    this.home = mkdtempSync(join(tmpdir(), 'vne-'));
+    if (files.profile) writeFileSync(join(this.home, 'dpu-profile.json'), JSON.stringify(files.profile));
+    if (files.conf) writeFileSync(join(this.home, 'virtnet.conf'), JSON.stringify(files.conf));
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { ...process.env, VIRTNET_HOME: this.home, VIRTNET_HTTP_PORT: String(this.port), VIRTNET_LOG_LEVEL: 'info' };
+  }
+
+  async start(): Promise<this> {
+    const stateFile = join(this.home, 'controller.json');
+    rmSync(stateFile, { force: true });
+    const proc = spawn(process.execPath, [MAIN], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc = proc;
+    proc.stdout!.on('data', (d) => (this.log += d));
+    proc.stderr!.on('data', (d) => (this.log += d));
+    const state = await until(`the controller in ${this.home} (log:\n${this.log})`, () => {
+      if (proc.exitCode !== null) throw new Abort(`controller exited with ${proc.exitCode}:\n${this.log}`);
+      if (!existsSync(stateFile)) return undefined;
+      const s = JSON.parse(readFileSync(stateFile, 'utf8')) as { url: string; pid: number };
+      return s.pid === proc.pid ? s : undefined;
+    });
+    this.url = state.url;
+    await until('health', async () => ((await fetch(new URL('/api/v1/health', this.url))).ok ? true : undefined));
+    return this;
+  }
+
+  /** SIGKILL: no shutdown hook runs, as after a crash. */
+  async kill(): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const gone = new Promise((r) => p.once('exit', r));
+    p.kill('SIGKILL');
+    await gone;
+  }
+
+  async stop(): Promise<number | null> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return p?.exitCode ?? null;
+    const gone = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
+    p.kill('SIGTERM');
+    return gone;
+  }
+
+  async cleanup(): Promise<void> {
+    await this.kill();
+    rmSync(this.home, { recursive: true, force: true });
+  }
+
+  async api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const res = await fetch(new URL(path, this.url), {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: await res.json() };
+  }
+}
