@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
+import { reporting } from '../../vitest.shared';
 
 export default defineConfig({
   test: {
     root: import.meta.dirname,
     include: ['src/**/*.test.ts'],
+    ...reporting('cli'),
   },
 });

@@ -1,6 +1,7 @@
 import tailwindcss from '@tailwindcss/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { reporting } from '../../vitest.shared';
 
 // `nx run web:dev` proxies the API and the socket to a running controller.
 const controller = process.env['VIRTNET_URL'] ?? 'http://127.0.0.1:8780';
@@ -15,5 +16,5 @@ export default defineConfig({
       '/ws': { target: controller.replace(/^http/, 'ws'), ws: true },
     },
   },
-  test: { include: ['src/**/*.test.ts'] },
+  test: { include: ['src/**/*.test.ts'], ...reporting('web') },
 });

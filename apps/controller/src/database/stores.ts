@@ -14,7 +14,8 @@ export type DeviceRowPatch = Partial<Omit<NewDeviceRow, 'vuid'>>;
 export interface DeviceStore {
   all(): Promise<DeviceRow[]>;
   create(row: NewDeviceRow): Promise<DeviceRow>;
-  update(vuid: string, patch: DeviceRowPatch): Promise<DeviceRow>;
+  /** Stores several new devices atomically. */
+  createMany(rows: NewDeviceRow[]): Promise<DeviceRow[]>;
   /** Applies several updates atomically. */
   updateMany(changes: { vuid: string; patch: DeviceRowPatch }[]): Promise<DeviceRow[]>;
   remove(vuid: string): Promise<void>;
@@ -49,8 +50,8 @@ export class PrismaDeviceStore implements DeviceStore {
     return this.prisma.device.create({ data: row });
   }
 
-  update(vuid: string, patch: DeviceRowPatch): Promise<DeviceRow> {
-    return this.prisma.device.update({ where: { vuid }, data: patch });
+  createMany(rows: NewDeviceRow[]): Promise<DeviceRow[]> {
+    return this.prisma.$transaction(rows.map((data) => this.prisma.device.create({ data })));
   }
 
   updateMany(changes: { vuid: string; patch: DeviceRowPatch }[]): Promise<DeviceRow[]> {

@@ -32,7 +32,7 @@ import { VERSION } from '../common/version.js';
 import { DEVICE_STORE, type DeviceRow, type DeviceRowPatch, type DeviceStore, type NewDeviceRow } from '../database/stores.js';
 import { EventBus } from '../events/event-bus.js';
 import { HARDWARE } from '../hardware/hardware.module.js';
-import { STATIC_PF_DEFAULTS, STATIC_PF_MAC_BASE, newDeviceFeatures, type Inventory } from '../hardware/inventory.js';
+import { STATIC_PF_DEFAULTS, STATIC_PF_MAC_BASE, VF_MAC_BASE, newDeviceFeatures, type Inventory } from '../hardware/inventory.js';
 import { CONF, INVENTORY } from '../hardware/tokens.js';
 import { AuditService, type Actor } from './audit.service.js';
 import { toControllerInfo, toDevice } from './device-view.js';
@@ -102,37 +102,73 @@ export class DevicesService implements OnModuleInit {
         this.log.error(`device ${row.vuid} not recovered: ${err.code}: ${err.message}`);
       }
     }
-    for (let pf = 0; pf < this.hw.profile.staticPfs; pf++) {
-      if (rows.some((r) => r.kind === 'static' && r.pfId === pf)) continue;
-      try {
-        await this.createStaticPf(pf);
-        report.created++;
-      } catch (e) {
-        const err = toVirtnetError(e);
-        report.failed.push({ vuid: `static PF ${pf}`, code: err.code, message: err.message });
-        this.log.error(`static PF ${pf} not created: ${err.code}: ${err.message}`);
-      }
-    }
-    this.log.log(`recovery: ${report.recovered} devices recovered, ${report.created} static PFs created, ${report.failed.length} failed`);
+    await this.createConfiguredFunctions(rows, report);
+    this.log.log(`recovery: ${report.recovered} devices recovered, ${report.created} static PFs and VFs created, ${report.failed.length} failed`);
     return report;
   }
 
-  private async createStaticPf(pf: number): Promise<void> {
-    const c = this.conf.static_pf;
-    const extra = c?.features ? parseFeatures(c.features)! : this.inventory.defaultFeatures;
-    const fn = this.hw.create({
-      kind: 'static',
-      pfIndex: pf,
-      ibDevice: this.inventory.staticPfIbDevice,
-      mac: macAdd(c?.mac_base ?? STATIC_PF_MAC_BASE, pf),
-      mtu: STATIC_PF_DEFAULTS.mtu,
-      numQueues: STATIC_PF_DEFAULTS.numQueues,
-      maxQueueSize: STATIC_PF_DEFAULTS.maxQueueSize,
-      transitional: false,
-      features: newDeviceFeatures(extra, 0n, STATIC_PF_DEFAULTS.numQueues),
+  /**
+   * Creates the static PFs of the profile and the VFs virtnet.conf asks for
+   * (vf.vfs_per_pf on every PF) that have no row yet, with MACs from the
+   * configured bases (base + 0, base + 1, ...), and stores them in one
+   * transaction.
+   */
+  private async createConfiguredFunctions(rows: DeviceRow[], report: RecoveryReport): Promise<void> {
+    const p = this.hw.profile;
+    const vfsPerPf = this.conf.vf?.vfs_per_pf ?? 0;
+    const plans: { label: string; spec: HwFunctionSpec }[] = [];
+    const common = { ibDevice: this.inventory.staticPfIbDevice, transitional: false, ...STATIC_PF_DEFAULTS } as const;
+    for (let pf = 0; pf < p.staticPfs; pf++) {
+      if (rows.some((r) => r.kind === 'static' && r.pfId === pf)) continue;
+      const extra = this.conf.static_pf?.features ? parseFeatures(this.conf.static_pf.features)! : this.inventory.defaultFeatures;
+      const mac = macAdd(this.conf.static_pf?.mac_base ?? STATIC_PF_MAC_BASE, pf);
+      plans.push({ label: `static PF ${pf}`, spec: { ...common, kind: 'static', pfIndex: pf, mac, features: newDeviceFeatures(extra, 0n, common.numQueues) } });
+    }
+    for (let pf = 0; pf < p.staticPfs; pf++) {
+      for (let vf = 0; vf < vfsPerPf; vf++) {
+        if (rows.some((r) => r.kind === 'vf' && r.pfId === pf && r.vfId === vf)) continue;
+        const extra = this.conf.vf?.features ? parseFeatures(this.conf.vf.features)! : this.inventory.defaultFeatures;
+        const mac = macAdd(this.conf.vf?.mac_base ?? VF_MAC_BASE, pf * vfsPerPf + vf);
+        plans.push({ label: `VF ${vf} of PF ${pf}`, spec: { ...common, kind: 'vf', pfIndex: pf, vfIndex: vf, mac, features: newDeviceFeatures(extra, 0n, common.numQueues) } });
+      }
+    }
+    const created: HwFunction[] = [];
+    const macs = new Set([...this.live.values()].map((l) => l.row.mac));
+    for (const plan of plans) {
+      try {
+        if (macs.has(normalizeMac(plan.spec.mac))) throw new VirtnetError('MAC_IN_USE', `MAC ${plan.spec.mac} is used by another device`, 'mac');
+        const fn = this.hw.create(plan.spec);
+        macs.add(fn.mac);
+        created.push(fn);
+      } catch (e) {
+        const err = toVirtnetError(e);
+        report.failed.push({ vuid: plan.label, code: err.code, message: err.message });
+        this.log.error(`${plan.label} not created: ${err.code}: ${err.message}`);
+      }
+    }
+    if (created.length === 0) return;
+    let stored: DeviceRow[];
+    try {
+      stored = await this.store.createMany(created.map(rowFromFunction));
+    } catch (e) {
+      for (const fn of created) this.hw.destroy(fn.handle);
+      throw e;
+    }
+    stored.forEach((row, i) => {
+      const fn = created[i]!;
+      this.live.set(fn.vuid, { handle: fn.handle, row });
+      this.events.emit('device.added', { device: toDevice(fn, row.createdAt) });
     });
-    await this.persistNew(fn);
-    await this.audit.record({ actor: 'system', action: 'create_static_pf', target: fn.vuid, result: 'ok', errorCode: null, detail: `PF ${pf} at ${fn.bdf}, MAC ${fn.mac}` });
+    report.created += created.length;
+    const pfs = created.filter((f) => f.kind === 'static').length;
+    await this.audit.record({
+      actor: 'system',
+      action: 'create_configured',
+      target: created.length === 1 ? created[0]!.vuid : `${created.length} devices`,
+      result: 'ok',
+      errorCode: null,
+      detail: `${pfs} static PFs and ${created.length - pfs} VFs from the profile and virtnet.conf`,
+    });
   }
 
   /** Stores a function the engine just created, or removes it from the engine again. */

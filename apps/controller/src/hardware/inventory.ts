@@ -14,6 +14,8 @@ export const DEFAULT_FEATURES = F.MTU | F.MAC | F.STATUS | F.CTRL_VQ | F.CTRL_RX
 export const STATIC_PF_DEFAULTS = { numQueues: 3, maxQueueSize: 256, mtu: 1500 } as const;
 /** Locally administered base ("VN") for static PFs when virtnet.conf names none. */
 export const STATIC_PF_MAC_BASE = '02:56:4E:00:00:00';
+/** Base for VFs when virtnet.conf names none; VF n of PF p gets base + p * vfs_per_pf + n. */
+export const VF_MAC_BASE = '02:56:4E:01:00:00';
 
 export interface Inventory {
   overrides: ProfileOverrides;

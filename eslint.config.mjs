@@ -1,0 +1,50 @@
+// Lint, and above all the project boundaries (Nx tags in each project.json):
+//   scope:shared  imports nothing but itself: no Node-only, no browser-only module
+//   scope:hw      the only project that may load koffi
+//   apps          never import each other; they reach libs only
+import nx from '@nx/eslint-plugin';
+
+const NODE_BUILTINS = ['node:*', 'fs', 'fs/*', 'path', 'net', 'os', 'child_process', 'crypto', 'http', 'url', 'events', 'stream'];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  { ignores: ['**/dist', '**/build', '**/generated', '**/node_modules', '.nx', 'test-results', 'bench/out'] },
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.mjs', '**/*.js'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allowCircularSelfDependency: false,
+          depConstraints: [
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', 'react', 'react-dom', '@nestjs/*', '@prisma/*', 'express', 'ws', 'pino'] },
+            { sourceTag: 'scope:hw', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['react', 'react-dom', '@nestjs/*', '@prisma/*'] },
+            { sourceTag: 'scope:controller', onlyDependOnLibsWithTags: ['scope:shared', 'scope:hw'], bannedExternalImports: ['koffi', 'react', 'react-dom'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', 'react', 'react-dom', '@nestjs/*', '@prisma/*'] },
+            { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', '@nestjs/*', '@prisma/*', 'express', 'ws', 'pino'] },
+            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', '@nestjs/*'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-explicit-any': 'off',
+      // noUncheckedIndexedAccess makes index reads optional; a '!' there is a checked decision.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    // Tool configuration is not product code: it may reach the workspace's shared test settings.
+    files: ['**/vitest.config.ts', '**/vite.config.ts', 'vitest.shared.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  {
+    // Shared code runs in Node and in the browser alike.
+    files: ['libs/shared/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...NODE_BUILTINS, 'react', 'react-dom'] }] },
+  },
+  {
+    files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx'],
+    rules: { 'no-restricted-imports': ['error', { patterns: NODE_BUILTINS }] },
+  },
+];
