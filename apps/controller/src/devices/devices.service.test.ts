@@ -1,0 +1,135 @@
+/**
+ * DevicesService with the real native hardware and in-memory fakes for the
+ * database: all-or-nothing changes, recovery at exact positions, and the
+ * VFs virtnet.conf asks for.
+ */
+import { NativeHardware } from '@virtnet/hw';
+import { VirtnetConfSchema, VirtnetError, DpuProfileSchema, type AuditEvent } from '@virtnet/shared';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AuditStore, DeviceRow, DeviceRowPatch, DeviceStore, NewAuditEvent, NewDeviceRow } from '../database/stores.js';
+import { EventBus } from '../events/event-bus.js';
+import { buildInventory } from '../hardware/inventory.js';
+import { AuditService } from './audit.service.js';
+import { DevicesService } from './devices.service.js';
+
+class MemoryDevices implements DeviceStore {
+  rows = new Map<string, DeviceRow>();
+  failNextUpdate = false;
+  async all() {
+    return [...this.rows.values()];
+  }
+  async create(row: NewDeviceRow) {
+    const r = { ...row, createdAt: new Date(0), updatedAt: new Date(0) };
+    this.rows.set(row.vuid, r);
+    return r;
+  }
+  async createMany(rows: NewDeviceRow[]) {
+    return Promise.all(rows.map((r) => this.create(r)));
+  }
+  async updateMany(changes: { vuid: string; patch: DeviceRowPatch }[]) {
+    if (this.failNextUpdate) {
+      this.failNextUpdate = false;
+      throw new Error('disk full');
+    }
+    return changes.map((c) => {
+      const r = { ...this.rows.get(c.vuid)!, ...c.patch };
+      this.rows.set(c.vuid, r);
+      return r;
+    });
+  }
+  async remove(vuid: string) {
+    this.rows.delete(vuid);
+  }
+}
+
+class MemoryAudit implements AuditStore {
+  events: AuditEvent[] = [];
+  async append(e: NewAuditEvent) {
+    const ev: AuditEvent = { id: this.events.length + 1, at: new Date(0).toISOString(), actor: e.actor, action: e.action, target: e.target, result: e.result, error_code: e.errorCode, detail: e.detail };
+    this.events.push(ev);
+    return ev;
+  }
+  async recent() {
+    return [...this.events].reverse();
+  }
+}
+
+const hws: NativeHardware[] = [];
+afterEach(() => hws.splice(0).forEach((h) => h.close()));
+
+async function service(store = new MemoryDevices(), conf: object = {}, profile: object = {}) {
+  const inv = buildInventory(DpuProfileSchema.parse(profile), VirtnetConfSchema.parse(conf));
+  const hw = new NativeHardware(inv.overrides);
+  hws.push(hw);
+  const audit = new MemoryAudit();
+  const s = new DevicesService(hw, store, inv, VirtnetConfSchema.parse(conf), new EventBus(), new AuditService(audit));
+  await s.onModuleInit();
+  return { s, hw, store, audit };
+}
+
+const seed = { ib_device: 'mlx5_0', mac: '0C:C4:7A:FF:22:93', mtu: 1500, num_queues: 3, max_queue_size: 1024 };
+
+describe('DevicesService', () => {
+  it('restores every device when the database refuses a change to all of them', async () => {
+    const { s, store, audit } = await service();
+    await s.hotplug(seed, 'api');
+    const before = s.query({ selector: { all: true }, brief: true });
+    store.failNextUpdate = true;
+    await expect(s.modifyDevice({ selector: { all: true }, device: { mtu: 9000, max_queue_size: 128 } }, 'cli')).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(s.query({ selector: { all: true }, brief: true })).toEqual(before);
+    expect(audit.events.at(-1)).toMatchObject({ action: 'modify_device', result: 'error', error_code: 'INTERNAL' });
+  });
+
+  it('changes nothing when the device refuses the change for one of several targets', async () => {
+    const { s, hw } = await service();
+    await s.hotplug(seed, 'api');
+    const pf0 = hw.list().find((f) => f.pfId === 0)!;
+    hw.driverWriteStatus(pf0.handle, 1 | 2); // a host driver binds PF 0
+    const before = s.query({ selector: { all: true }, brief: true });
+    await expect(s.modifyDevice({ selector: { all: true }, device: { mtu: 4000 } }, 'cli')).rejects.toMatchObject({ code: 'DRIVER_BOUND' });
+    expect(s.query({ selector: { all: true }, brief: true })).toEqual(before);
+  });
+
+  it('recreates stored devices at their exact port, SF number and MAC', async () => {
+    const first = await service();
+    await first.s.hotplug(seed, 'api');
+    await first.s.hotplug({ ...seed, mac: '02:00:00:00:00:02' }, 'api');
+    await first.s.unplug({ selector: { pf_id: 2 } }, 'api'); // frees port 0
+    const again = await service(first.store);
+    const d = again.s.query({ selector: { pf_id: 3 }, brief: true }).devices[0]!;
+    expect(d).toMatchObject({ hotplug_port: 1, pci_bdf: '85:0.0', sf_num: 2001, mac: '02:00:00:00:00:02' });
+    expect(again.s.recoveryReport).toEqual({ recovered: 3, created: 0, failed: [] });
+  });
+
+  it('reports a stored device it cannot recreate and recovers the others', async () => {
+    const first = await service();
+    await first.s.hotplug(seed, 'api');
+    const row = [...first.store.rows.values()].find((r) => r.kind === 'hotplug')!;
+    first.store.rows.set(row.vuid, { ...row, features: 'garbage' });
+    const again = await service(first.store);
+    expect(again.s.recoveryReport.recovered).toBe(2);
+    expect(again.s.recoveryReport.failed).toEqual([{ vuid: row.vuid, code: 'INTERNAL', message: `stored device ${row.vuid} has malformed features 'garbage'` }]);
+  });
+
+  it('creates the VFs of virtnet.conf with MACs base, base + 1, ...', async () => {
+    const { s } = await service(undefined, { vf: { mac_base: 'CC:48:15:FF:00:00', vfs_per_pf: 3 } });
+    const vfs = s.devices().filter((d) => d.function_type === 'VF');
+    expect(vfs.map((d) => [d.pf_id, d.vf_id, d.mac])).toEqual([
+      [0, 0, 'CC:48:15:FF:00:00'],
+      [0, 1, 'CC:48:15:FF:00:01'],
+      [0, 2, 'CC:48:15:FF:00:02'],
+      [1, 0, 'CC:48:15:FF:00:03'],
+      [1, 1, 'CC:48:15:FF:00:04'],
+      [1, 2, 'CC:48:15:FF:00:05'],
+    ]);
+    const r = await s.modifyDevice({ selector: { pf_id: 1, vf_id: 2 }, device: { num_msix: 8 } }, 'cli');
+    expect(r.devices[0]).toMatchObject({ vf_id: 2, num_msix: 8 });
+    await expect(s.unplug({ selector: { pf_id: 1, vf_id: 2 } }, 'cli')).rejects.toBeInstanceOf(VirtnetError);
+  });
+
+  it('skips a configured device whose MAC is taken and creates the rest', async () => {
+    const { s } = await service(undefined, { static_pf: { mac_base: 'CC:48:15:FF:00:01' }, vf: { mac_base: 'CC:48:15:FF:00:00', vfs_per_pf: 1 } });
+    expect(s.recoveryReport.failed).toEqual([{ vuid: 'VF 0 of PF 1', code: 'MAC_IN_USE', message: 'MAC CC:48:15:FF:00:01 is used by another device', }]);
+    expect(s.count).toBe(3);
+  });
+});
