@@ -253,6 +253,21 @@ static struct vnet_fn *lookup(vnet_dpu *dpu, uint32_t handle)
     return dpu->slots[handle - 1];
 }
 
+/* Locks the context and finds a function. On success the caller holds the
+ * lock and must release it; on failure the lock is already released. */
+static int acquire(vnet_dpu *dpu, uint32_t handle, struct vnet_fn **fn)
+{
+    if (!dpu)
+        return VNET_E_INVALID_ARGUMENT;
+    pthread_mutex_lock(&dpu->lock);
+    *fn = lookup(dpu, handle);
+    if (*fn)
+        return VNET_OK;
+    int rc = fail(dpu, VNET_E_NOT_FOUND, "no function with handle %u", handle);
+    pthread_mutex_unlock(&dpu->lock);
+    return rc;
+}
+
 static const vnet_ib_device *find_ib(const vnet_profile *p, const char *name)
 {
     for (uint32_t i = 0; i < p->ib_device_count; i++)
@@ -580,20 +595,15 @@ out:
 
 int vnet_fn_destroy(vnet_dpu *dpu, uint32_t handle)
 {
-    if (!dpu)
-        return VNET_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&dpu->lock);
-    int rc = VNET_OK;
-    struct vnet_fn *fn = lookup(dpu, handle);
-    if (!fn) {
-        rc = fail(dpu, VNET_E_NOT_FOUND, "no function with handle %u", handle);
-    } else {
-        dpu->slots[handle - 1] = NULL;
-        dpu->live--;
-        fn_free(fn);
-    }
+    struct vnet_fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
+    dpu->slots[handle - 1] = NULL;
+    dpu->live--;
+    fn_free(fn);
     pthread_mutex_unlock(&dpu->lock);
-    return rc;
+    return VNET_OK;
 }
 
 static bool driver_bound(const vnet_fn_info *i)
@@ -603,17 +613,14 @@ static bool driver_bound(const vnet_fn_info *i)
 
 int vnet_fn_modify(vnet_dpu *dpu, uint32_t handle, const vnet_fn_mod *m, vnet_fn_info *out)
 {
-    if (!dpu || !m)
+    if (!m)
         return VNET_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&dpu->lock);
-    int rc = VNET_OK;
-    struct vnet_fn *fn = lookup(dpu, handle);
+    struct vnet_fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
     const uint32_t needs_unbound = VNET_MOD_MAC | VNET_MOD_MTU | VNET_MOD_FEATURES |
                                    VNET_MOD_MAX_QUEUE_SIZE | VNET_MOD_NUM_MSIX;
-    if (!fn) {
-        rc = fail(dpu, VNET_E_NOT_FOUND, "no function with handle %u", handle);
-        goto out;
-    }
     if (m->mask & ~(needs_unbound | VNET_MOD_LINK)) {
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "unknown modify mask bits 0x%x", m->mask);
         goto out;
@@ -679,14 +686,11 @@ out:
 int vnet_fn_set_moderation(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t period_us,
                            uint32_t max_count)
 {
-    if (!dpu)
-        return VNET_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&dpu->lock);
-    int rc = VNET_OK;
-    struct vnet_fn *fn = lookup(dpu, handle);
-    if (!fn)
-        rc = fail(dpu, VNET_E_NOT_FOUND, "no function with handle %u", handle);
-    else if (mode > VNET_EVENT_MODE_CQE)
+    struct vnet_fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
+    if (mode > VNET_EVENT_MODE_CQE)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "event mode %u is neither event (0) nor cqe (1)",
                   mode);
     else if (period_us > 0xfff || max_count > 0xffff)
@@ -703,17 +707,15 @@ int vnet_fn_set_moderation(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32
 
 int vnet_fn_query(vnet_dpu *dpu, uint32_t handle, vnet_fn_info *out)
 {
-    if (!dpu || !out)
+    if (!out)
         return VNET_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&dpu->lock);
-    int rc = VNET_OK;
-    struct vnet_fn *fn = lookup(dpu, handle);
-    if (!fn)
-        rc = fail(dpu, VNET_E_NOT_FOUND, "no function with handle %u", handle);
-    else
-        *out = fn->info;
+    struct vnet_fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
+    *out = fn->info;
     pthread_mutex_unlock(&dpu->lock);
-    return rc;
+    return VNET_OK;
 }
 
 int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count)
@@ -736,15 +738,10 @@ int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count
 
 int vnet_fn_driver_write_status(vnet_dpu *dpu, uint32_t handle, uint8_t status)
 {
-    if (!dpu)
-        return VNET_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&dpu->lock);
-    int rc = VNET_OK;
-    struct vnet_fn *fn = lookup(dpu, handle);
-    if (!fn) {
-        rc = fail(dpu, VNET_E_NOT_FOUND, "no function with handle %u", handle);
-        goto out;
-    }
+    struct vnet_fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
     vnet_fn_info *i = &fn->info;
     if (status == 0) {
         /* virtio 1.2, 2.1.2: writing 0 resets the device. */
@@ -773,14 +770,11 @@ out:
 
 int vnet_fn_driver_write_features(vnet_dpu *dpu, uint32_t handle, uint64_t features)
 {
-    if (!dpu)
-        return VNET_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&dpu->lock);
-    int rc = VNET_OK;
-    struct vnet_fn *fn = lookup(dpu, handle);
-    if (!fn)
-        rc = fail(dpu, VNET_E_NOT_FOUND, "no function with handle %u", handle);
-    else if (fn->info.device_status & VNET_STATUS_FEATURES_OK)
+    struct vnet_fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
+    if (fn->info.device_status & VNET_STATUS_FEATURES_OK)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "features are fixed once FEATURES_OK is set");
     else
         fn->info.driver_features = features;
