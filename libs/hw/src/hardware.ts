@@ -8,6 +8,16 @@
 export type FunctionKind = 'static' | 'hotplug' | 'vf';
 export type EventMode = 'event' | 'cqe';
 
+/**
+ * What the device side of the data path (the SF representor) does with
+ * packets: `tap` a TAP netdev named like the representor (needs
+ * CAP_NET_ADMIN); `echo` TX frames come back on the pair's RX queue;
+ * `sink` TX frames are counted and dropped; `generator` RX queues are
+ * filled with generated frames (a load generator).
+ */
+export type Backend = 'echo' | 'tap' | 'sink' | 'generator';
+export const BACKENDS: readonly Backend[] = ['echo', 'tap', 'sink', 'generator'];
+
 export interface HwIbDevice {
   name: string;
   port: number;
@@ -83,6 +93,18 @@ export interface HwFunction {
   moderationMaxCount: number;
   deviceFeatures: bigint;
   driverFeatures: bigint;
+  /** The vhost-user back-end socket, once the data path is started. */
+  vhostSocket: string | null;
+  /** A vhost-user front-end (the host's driver) is attached. */
+  connected: boolean;
+  backend: Backend;
+  /** Why the backend is what it is, or the last thing the device refused. */
+  backendNote: string;
+  /** ifindex of the representor TAP, or null. */
+  repIfindex: number | null;
+  protocolFeatures: bigint;
+  /** Malformed or unsupported vhost-user messages refused so far. */
+  protocolErrors: number;
 }
 
 export interface HwFunctionChange {
@@ -114,6 +136,11 @@ export interface HwQueueCounters {
   calls: number;
   /** <=64, 65-127, 128-255, 256-511, 512-1023, 1024-1522, 1523-2047, >=2048 bytes */
   histogram: number[];
+  /** Frames lost: no receive buffer, or a chain the device could not use. */
+  dropped: number;
+  started: boolean;
+  /** The driver broke the ring; it stays stopped until the device is reset. */
+  broken: boolean;
 }
 
 /** Error codes of the hardware layer; the names are stable and user-visible. */
@@ -137,6 +164,8 @@ export const HW_ERROR_CODES = [
   'NOT_SUPPORTED',
   'PROFILE_INVALID',
   'FEATURES_CONFLICT',
+  'SYSTEM_ERROR',
+  'NOT_STARTED',
 ] as const;
 export type HwErrorCode = (typeof HW_ERROR_CODES)[number] | 'UNKNOWN';
 
@@ -160,6 +189,13 @@ export interface Hardware {
   setModeration(handle: number, mode: EventMode, periodUs: number, maxCount: number): HwFunction;
   query(handle: number): HwFunction;
   list(): HwFunction[];
+  /**
+   * Starts the data path: every function gets a vhost-user socket in
+   * socketDir, served by `workers` threads; `backend` is the default for
+   * new functions ('auto': a TAP when allowed, else echo).
+   */
+  start(socketDir: string, workers: number, backend: Backend | 'auto'): void;
+  setBackend(handle: number, backend: Backend, genSize?: number): HwFunction;
   /** Counters of every queue of every function, read in one native call. */
   counters(): HwQueueCounters[];
   /** The host side of the status register (a driver writing it through the transport). */

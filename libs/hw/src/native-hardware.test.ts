@@ -39,7 +39,7 @@ function codeOf(fn: () => unknown): string {
 describe('NativeHardware', () => {
   it('reports the embedded profile with 64-bit features intact', () => {
     hw = new NativeHardware();
-    expect(hw.abiVersion).toBe(1);
+    expect(hw.abiVersion).toBe(2);
     expect(hw.profile.hotplugPorts).toBe(16);
     expect(hw.profile.supportedFeatures).toBe(0x8b00037700ef982fn);
     expect(hw.profile.ibDevices.map((d) => d.name)).toEqual(['mlx5_0', 'mlx5_1', 'mlx5_bond_0']);
@@ -82,7 +82,7 @@ describe('NativeHardware', () => {
     hw.driverWriteStatus(f.handle, 1 | 2);
     hw.driverWriteFeatures(f.handle, VERSION_1);
     hw.driverWriteStatus(f.handle, 1 | 2 | 8 | 4);
-    expect(hw.query(f.handle)).toMatchObject({ deviceStatus: 15, driverFeatures: VERSION_1, enabledQueues: 3 });
+    expect(hw.query(f.handle)).toMatchObject({ deviceStatus: 15, driverFeatures: VERSION_1, enabledQueues: 0 });
     const h = hw;
     expect(codeOf(() => h.modify(f.handle, { mtu: 9000 }))).toBe('DRIVER_BOUND');
     hw.driverWriteStatus(f.handle, 0);
@@ -119,5 +119,31 @@ describe('NativeHardware', () => {
     hw.close();
     const h = hw;
     expect(() => h.list()).toThrow(/closed/);
+  });
+});
+
+describe('NativeHardware data path', () => {
+  it('gives every function a vhost-user socket once started, and switches backends', async () => {
+    const { mkdtempSync, existsSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'vnhw-'));
+    hw = new NativeHardware();
+    const before = hw.create(seedSpec());
+    expect(before.vhostSocket).toBeNull();
+    hw.start(dir, 2, 'echo');
+    const after = hw.query(before.handle);
+    expect(after.vhostSocket).toBe(join(dir, `${after.vuid}.sock`));
+    expect(existsSync(after.vhostSocket!)).toBe(true);
+    expect(after).toMatchObject({ connected: false, backend: 'echo', protocolErrors: 0 });
+    expect(hw.setBackend(before.handle, 'generator', 128)).toMatchObject({ backend: 'generator', backendNote: 'generator' });
+    const h = hw;
+    expect(codeOf(() => h.setBackend(before.handle, 'generator', 10))).toBe('INVALID_ARGUMENT');
+    expect(codeOf(() => h.start(dir, 1, 'echo'))).toBe('INVALID_ARGUMENT');
+    hw.destroy(before.handle);
+    expect(existsSync(after.vhostSocket!)).toBe(false);
+    hw.close();
+    hw = undefined;
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -5,8 +5,10 @@
  */
 import koffi, { type TypeObject } from 'koffi';
 import {
+  BACKENDS,
   HW_ERROR_CODES,
   HwError,
+  type Backend,
   type EventMode,
   type FunctionKind,
   type Hardware,
@@ -77,6 +79,13 @@ function toFunction(r: RawFnInfo): HwFunction {
     moderationMaxCount: r.moderation_max_count,
     deviceFeatures: big(r.device_features),
     driverFeatures: big(r.driver_features),
+    vhostSocket: r.vhost_socket || null,
+    connected: r.connected === 1,
+    backend: BACKENDS[r.backend] ?? 'echo',
+    backendNote: r.backend_note,
+    repIfindex: r.rep_ifindex >= 0 ? r.rep_ifindex : null,
+    protocolFeatures: big(r.protocol_features),
+    protocolErrors: num(r.protocol_errors),
   };
 }
 
@@ -100,6 +109,9 @@ function toCounters(r: RawQueueCounters): HwQueueCounters {
     kicks: num(r.kicks),
     calls: num(r.calls),
     histogram: r.hist.map(num),
+    dropped: num(r.dropped),
+    started: r.started === 1,
+    broken: r.broken === 1,
   };
 }
 
@@ -307,6 +319,16 @@ export class NativeHardware implements Hardware {
       if (count[0]! <= cap) return decodeArray<RawQueueCounters>(buf, QueueCounters, size, count[0]!).map(toCounters);
     }
     throw new HwError('INVALID_ARGUMENT', 'the queue set kept growing while being read', -1);
+  }
+
+  start(socketDir: string, workers: number, backend: Backend | 'auto'): void {
+    const mode = backend === 'auto' ? 4 : BACKENDS.indexOf(backend);
+    this.check(this.fns.vnet_dpu_start(this.handle, socketDir, workers, mode) as number);
+  }
+
+  setBackend(handle: number, backend: Backend, genSize = 64): HwFunction {
+    this.check(this.fns.vnet_fn_set_backend(this.handle, handle, BACKENDS.indexOf(backend), genSize) as number);
+    return this.query(handle);
   }
 
   driverWriteStatus(handle: number, status: number): void {

@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   MAC_IN_USE: { status: 409, summary: 'Another device has this MAC address' },
   FUNCTION_EXISTS: { status: 409, summary: 'The function already exists' },
   CONFIG_INVALID: { status: 400, summary: 'The configuration file is invalid' },
+  SYSTEM_ERROR: { status: 500, summary: 'A system call of the data path failed (socket, TAP, thread)' },
+  NOT_STARTED: { status: 409, summary: 'The data path is not started' },
   NOT_FOUND: { status: 404, summary: 'No such resource' },
   DAEMON_UNREACHABLE: { status: 503, summary: 'The controller is not running or its socket is unreachable' },
   INTERNAL: { status: 500, summary: 'An internal error; the controller log has details' },

@@ -33,7 +33,7 @@ extern "C" {
 #define VNET_API
 #endif
 
-#define VNET_ABI_VERSION 1
+#define VNET_ABI_VERSION 2
 
 /* Stable error codes. Their names (without VNET_E_) are the codes the
  * controller reports to users, so never renumber or rename one. */
@@ -58,6 +58,8 @@ typedef enum vnet_err {
     VNET_E_NOT_SUPPORTED = -17,
     VNET_E_PROFILE_INVALID = -18,
     VNET_E_FEATURES_CONFLICT = -19,
+    VNET_E_SYSTEM = -20, /* a system call failed (socket, TAP, thread) */
+    VNET_E_NOT_STARTED = -21,
 } vnet_err;
 
 /* Function types. */
@@ -65,6 +67,21 @@ enum vnet_fn_type {
     VNET_FN_STATIC_PF = 0,
     VNET_FN_HOTPLUG_PF = 1,
     VNET_FN_VF = 2,
+};
+
+/* What the device side of the data path (the SF representor) does with
+ * packets. ECHO: a packet sent on TX queue 2k+1 arrives on RX queue 2k.
+ * TAP: packets cross a TAP netdev named like the representor (needs
+ * CAP_NET_ADMIN). SINK: TX packets are counted and dropped. GEN: RX queues
+ * are filled with generated frames of gen_size bytes as fast as the driver
+ * posts buffers (a load generator). AUTO, at start only: TAP, or ECHO when a
+ * TAP cannot be created. */
+enum vnet_backend {
+    VNET_BACKEND_ECHO = 0,
+    VNET_BACKEND_TAP = 1,
+    VNET_BACKEND_SINK = 2,
+    VNET_BACKEND_GEN = 3,
+    VNET_BACKEND_AUTO = 4,
 };
 
 /* Interrupt moderation modes (virtnet modify ... queue -e). */
@@ -77,6 +94,8 @@ enum vnet_event_mode {
 #define VNET_NAME_LEN 16
 #define VNET_VUID_LEN 32
 #define VNET_HIST_BUCKETS 8
+#define VNET_PATH_LEN 108
+#define VNET_NOTE_LEN 64
 
 /* Virtio device status bits (virtio 1.2, 2.1). */
 #define VNET_STATUS_ACKNOWLEDGE 1u
@@ -197,6 +216,15 @@ typedef struct vnet_fn_info {
     char bdf[VNET_NAME_LEN];
     char ib_device[VNET_NAME_LEN];
     char sf_rep[VNET_NAME_LEN];
+    /* the data path (after vnet_dpu_start) */
+    char vhost_socket[VNET_PATH_LEN]; /* empty before vnet_dpu_start */
+    char backend_note[VNET_NOTE_LEN]; /* why the backend is what it is */
+    uint8_t backend;                  /* enum vnet_backend */
+    uint8_t connected;                /* a vhost-user front-end is attached */
+    uint16_t reserved2;
+    int32_t rep_ifindex;              /* the TAP's ifindex, or -1 */
+    uint64_t protocol_features;       /* vhost-user protocol features acked */
+    uint64_t protocol_errors;         /* malformed messages refused */
 } vnet_fn_info;
 
 /* Per-queue counters, kept by the data path. Queue 2k is RX of pair k,
@@ -221,6 +249,10 @@ typedef struct vnet_queue_counters {
     uint64_t calls;          /* device -> driver notifications */
     uint64_t hist[VNET_HIST_BUCKETS]; /* <=64, 65-127, 128-255, 256-511,
                                          512-1023, 1024-1522, 1523-2047, >=2048 */
+    uint64_t dropped;        /* packets lost: no RX buffer, or a bad chain */
+    uint8_t started;         /* the front-end started the ring */
+    uint8_t broken;          /* the driver broke the ring (NEEDS_RESET) */
+    uint8_t reserved[6];
 } vnet_queue_counters;
 
 typedef struct vnet_dpu vnet_dpu;
@@ -248,6 +280,16 @@ VNET_API int vnet_fn_set_moderation(vnet_dpu *dpu, uint32_t handle, uint32_t mod
 VNET_API int vnet_fn_query(vnet_dpu *dpu, uint32_t handle, vnet_fn_info *out);
 /* Writes up to `cap` functions in handle order; *count gets the total. */
 VNET_API int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count);
+
+/* Starts the data path: every function, existing and new, gets a vhost-user
+ * back-end socket <socket_dir>/<vuid>.sock (server mode), served by one
+ * control thread and `workers` data-path threads (1 to 64, like the real
+ * controller's eth_vq_workers). Stale socket files of the directory are
+ * replaced. Called once. */
+VNET_API int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers,
+                            uint32_t default_backend);
+/* Changes what the device side does with a function's packets. */
+VNET_API int vnet_fn_set_backend(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t gen_size);
 
 /* The driver side of the status register and feature negotiation, as a
  * host writes them through the transport (virtio 1.2, 3.1.1). */

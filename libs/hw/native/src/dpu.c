@@ -2,8 +2,9 @@
  * dpu.c - inventory of the emulated DPU: PCIe functions, their virtio-net
  * config space, device status, feature negotiation state and queue counters.
  */
-#include "vnet.h"
+#include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -11,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_HOTPLUG_PORTS 32u
 #define MAX_STATIC_PFS 8u
 #define MAX_VFS_PER_PF 255u
 #define MIN_MTU 68u
 #define VIRTIO_MAX_QUEUE_SIZE 32768u
+#define MAX_WORKERS 64u
 
 /* virtio 1.2, 5.1.3.1: features that need the control virtqueue. */
 #define F_CTRL_RX (1ull << 18)
@@ -24,21 +27,6 @@
 #define F_GUEST_ANNOUNCE (1ull << 21)
 #define F_CTRL_MAC_ADDR (1ull << 23)
 #define F_NEEDS_CTRL_VQ (F_CTRL_RX | F_CTRL_VLAN | F_GUEST_ANNOUNCE | VNET_F_MQ | F_CTRL_MAC_ADDR)
-
-struct vnet_fn {
-    vnet_fn_info info;
-    vnet_queue_counters *queues; /* info.num_queues entries */
-};
-
-struct vnet_dpu {
-    pthread_mutex_t lock;
-    vnet_profile prof;
-    char err[256];
-    struct vnet_fn **slots; /* index = handle - 1; NULL once destroyed */
-    uint32_t nslots;
-    uint32_t capslots;
-    uint32_t live;
-};
 
 static const struct {
     int code;
@@ -65,6 +53,8 @@ static const struct {
     {VNET_E_NOT_SUPPORTED, "NOT_SUPPORTED", "not supported for this function"},
     {VNET_E_PROFILE_INVALID, "PROFILE_INVALID", "invalid profile"},
     {VNET_E_FEATURES_CONFLICT, "FEATURES_CONFLICT", "inconsistent feature bits"},
+    {VNET_E_SYSTEM, "SYSTEM_ERROR", "a system call failed"},
+    {VNET_E_NOT_STARTED, "NOT_STARTED", "the data path is not started"},
 };
 
 uint32_t vnet_abi_version(void) { return VNET_ABI_VERSION; }
@@ -219,7 +209,7 @@ static void fn_free(struct vnet_fn *fn)
 {
     if (!fn)
         return;
-    free(fn->queues);
+    dev_destroy(fn->dev);
     free(fn);
 }
 
@@ -229,6 +219,8 @@ void vnet_dpu_destroy(vnet_dpu *dpu)
         return;
     for (uint32_t i = 0; i < dpu->nslots; i++)
         fn_free(dpu->slots[i]);
+    if (dpu->started)
+        engine_stop(dpu);
     free(dpu->slots);
     pthread_mutex_destroy(&dpu->lock);
     free(dpu);
@@ -397,23 +389,6 @@ static int grow_slots(vnet_dpu *dpu)
     return VNET_OK;
 }
 
-static int alloc_queues(struct vnet_fn *fn)
-{
-    vnet_queue_counters *q = calloc(fn->info.num_queues, sizeof *q);
-    if (!q)
-        return VNET_E_NO_MEMORY;
-    for (uint16_t i = 0; i < fn->info.num_queues; i++) {
-        q[i].handle = fn->info.handle;
-        q[i].qid = i;
-        q[i].size = fn->info.max_queue_size;
-        /* vector 0 is the config vector; queue i uses vector i + 1 */
-        q[i].msix_vector = (uint16_t)(i + 1u < fn->info.num_msix ? i + 1u : 0xffffu);
-    }
-    free(fn->queues);
-    fn->queues = q;
-    return VNET_OK;
-}
-
 /* Places a new function: position, BDF, ids. Caller holds the lock. */
 static int place(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *i)
 {
@@ -578,15 +553,27 @@ int vnet_fn_create(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *out)
     i.duplex = 1;
     i.event_mode = VNET_EVENT_MODE_EVENT;
     fn->info = i;
-    if (alloc_queues(fn)) {
+    fn->dev = dev_new(dpu, &fn->info);
+    if (!fn->dev) {
         free(fn);
         rc = fail(dpu, VNET_E_NO_MEMORY, "out of memory");
         goto out;
     }
+    if (dpu->started) {
+        char why[160];
+        if (dev_open(fn->dev, i.vuid, i.sf_rep, why, sizeof why)) {
+            rc = fail(dpu, VNET_E_SYSTEM, "%s: data path: %s", i.vuid, why);
+            pthread_mutex_unlock(&dpu->lock);
+            fn_free(fn);
+            return rc;
+        }
+    }
     dpu->slots[dpu->nslots++] = fn;
     dpu->live++;
-    if (out)
+    if (out) {
         *out = fn->info;
+        dev_fill_info(fn->dev, out);
+    }
     rc = VNET_OK;
 out:
     pthread_mutex_unlock(&dpu->lock);
@@ -601,14 +588,15 @@ int vnet_fn_destroy(vnet_dpu *dpu, uint32_t handle)
         return rc;
     dpu->slots[handle - 1] = NULL;
     dpu->live--;
-    fn_free(fn);
     pthread_mutex_unlock(&dpu->lock);
+    fn_free(fn); /* without the lock: the data path may need it to finish */
     return VNET_OK;
 }
 
-static bool driver_bound(const vnet_fn_info *i)
+static bool driver_bound(const struct vnet_fn *fn)
 {
-    return (i->device_status & (VNET_STATUS_DRIVER | VNET_STATUS_DRIVER_OK)) != 0;
+    uint8_t s = __atomic_load_n(&fn->dev->status, __ATOMIC_ACQUIRE);
+    return (s & (VNET_STATUS_DRIVER | VNET_STATUS_DRIVER_OK)) != 0;
 }
 
 int vnet_fn_modify(vnet_dpu *dpu, uint32_t handle, const vnet_fn_mod *m, vnet_fn_info *out)
@@ -626,10 +614,10 @@ int vnet_fn_modify(vnet_dpu *dpu, uint32_t handle, const vnet_fn_mod *m, vnet_fn
         goto out;
     }
     vnet_fn_info n = fn->info;
-    if ((m->mask & needs_unbound) && driver_bound(&n)) {
+    if ((m->mask & needs_unbound) && driver_bound(fn)) {
         rc = fail(dpu, VNET_E_DRIVER_BOUND,
                   "%s: the host driver is bound (status 0x%x); unbind it, modify, then bind",
-                  n.vuid, n.device_status);
+                  n.vuid, __atomic_load_n(&fn->dev->status, __ATOMIC_ACQUIRE));
         goto out;
     }
     if (m->mask & VNET_MOD_NUM_MSIX) {
@@ -672,12 +660,11 @@ int vnet_fn_modify(vnet_dpu *dpu, uint32_t handle, const vnet_fn_mod *m, vnet_fn
     if (m->mask & VNET_MOD_LINK)
         n.net_status = (uint16_t)((n.net_status & ~1u) | (m->link_up ? 1u : 0u));
     fn->info = n;
-    for (uint16_t q = 0; q < n.num_queues; q++) {
-        fn->queues[q].size = n.max_queue_size;
-        fn->queues[q].msix_vector = (uint16_t)(q + 1u < n.num_msix ? q + 1u : 0xffffu);
-    }
-    if (out)
+    dev_set_config(fn->dev, &fn->info);
+    if (out) {
         *out = n;
+        dev_fill_info(fn->dev, out);
+    }
 out:
     pthread_mutex_unlock(&dpu->lock);
     return rc;
@@ -700,6 +687,7 @@ int vnet_fn_set_moderation(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32
         fn->info.event_mode = (uint8_t)mode;
         fn->info.moderation_period_us = period_us;
         fn->info.moderation_max_count = max_count;
+        dev_set_config(fn->dev, &fn->info);
     }
     pthread_mutex_unlock(&dpu->lock);
     return rc;
@@ -714,6 +702,7 @@ int vnet_fn_query(vnet_dpu *dpu, uint32_t handle, vnet_fn_info *out)
     if (rc)
         return rc;
     *out = fn->info;
+    dev_fill_info(fn->dev, out);
     pthread_mutex_unlock(&dpu->lock);
     return VNET_OK;
 }
@@ -727,8 +716,10 @@ int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count
     for (uint32_t i = 0; i < dpu->nslots; i++) {
         if (!dpu->slots[i])
             continue;
-        if (n < cap)
+        if (n < cap) {
             out[n] = dpu->slots[i]->info;
+            dev_fill_info(dpu->slots[i]->dev, &out[n]);
+        }
         n++;
     }
     *count = n;
@@ -736,34 +727,31 @@ int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count
     return VNET_OK;
 }
 
+/*
+ * A driver writing the status register and the feature bits without a
+ * transport: the path for a host that is simulated in-process (and for
+ * tests). While a vhost-user front-end is attached, it owns these.
+ */
 int vnet_fn_driver_write_status(vnet_dpu *dpu, uint32_t handle, uint8_t status)
 {
     struct vnet_fn *fn;
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
-    vnet_fn_info *i = &fn->info;
-    if (status == 0) {
+    struct dev *d = fn->dev;
+    if (d->conn_fd >= 0) {
+        rc = fail(dpu, VNET_E_NOT_SUPPORTED, "%s: a vhost-user front-end drives this device", fn->info.vuid);
+    } else if (status == 0) {
         /* virtio 1.2, 2.1.2: writing 0 resets the device. */
-        i->device_status = 0;
-        i->driver_features = 0;
-        i->enabled_queues = 0;
-        for (uint16_t q = 0; q < i->num_queues; q++)
-            fn->queues[q].enabled = 0;
-        goto out;
+        __atomic_store_n(&d->status, 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&d->features, 0, __ATOMIC_RELAXED);
+    } else {
+        /* 3.1.1: the device refuses FEATURES_OK when the driver accepted a
+         * feature it did not offer; the bit then reads back clear. */
+        if ((status & VNET_STATUS_FEATURES_OK) && (d->features & ~fn->info.device_features))
+            status &= (uint8_t)~VNET_STATUS_FEATURES_OK;
+        __atomic_store_n(&d->status, status, __ATOMIC_RELEASE);
     }
-    /* 3.1.1: the device refuses FEATURES_OK when the driver accepted a feature
-     * it did not offer; the bit then reads back clear. */
-    if ((status & VNET_STATUS_FEATURES_OK) &&
-        (i->driver_features & ~i->device_features))
-        status &= (uint8_t)~VNET_STATUS_FEATURES_OK;
-    i->device_status = status;
-    if (status & VNET_STATUS_DRIVER_OK) {
-        i->enabled_queues = i->num_queues;
-        for (uint16_t q = 0; q < i->num_queues; q++)
-            fn->queues[q].enabled = 1;
-    }
-out:
     pthread_mutex_unlock(&dpu->lock);
     return rc;
 }
@@ -774,10 +762,13 @@ int vnet_fn_driver_write_features(vnet_dpu *dpu, uint32_t handle, uint64_t featu
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
-    if (fn->info.device_status & VNET_STATUS_FEATURES_OK)
+    struct dev *d = fn->dev;
+    if (d->conn_fd >= 0)
+        rc = fail(dpu, VNET_E_NOT_SUPPORTED, "%s: a vhost-user front-end drives this device", fn->info.vuid);
+    else if (__atomic_load_n(&d->status, __ATOMIC_ACQUIRE) & VNET_STATUS_FEATURES_OK)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "features are fixed once FEATURES_OK is set");
     else
-        fn->info.driver_features = features;
+        __atomic_store_n(&d->features, features, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&dpu->lock);
     return rc;
 }
@@ -793,11 +784,83 @@ int vnet_counters_snapshot(vnet_dpu *dpu, vnet_queue_counters *out, uint32_t cap
         struct vnet_fn *f = dpu->slots[i];
         if (!f)
             continue;
-        for (uint16_t q = 0; q < f->info.num_queues; q++, n++)
-            if (n < cap)
-                out[n] = f->queues[q];
+        for (uint16_t q = 0; q < f->dev->nq; q++, n++) {
+            if (n >= cap)
+                continue;
+            struct vq *v = &f->dev->vq[q];
+            pthread_mutex_lock(&v->lock);
+            out[n] = v->c;
+            out[n].enabled = v->started && v->enabled;
+            out[n].hw_available_index = v->ring.last_avail;
+            out[n].hw_used_index = v->ring.used_idx;
+            pthread_mutex_unlock(&v->lock);
+        }
     }
     *count = n;
     pthread_mutex_unlock(&dpu->lock);
     return VNET_OK;
+}
+
+int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers, uint32_t default_backend)
+{
+    if (!dpu || !socket_dir)
+        return VNET_E_INVALID_ARGUMENT;
+    pthread_mutex_lock(&dpu->lock);
+    int rc = VNET_OK;
+    struct stat st;
+    if (dpu->started)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "the data path is already started");
+    else if (workers < 1 || workers > MAX_WORKERS)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "workers %u is outside [1, %u]", workers, MAX_WORKERS);
+    else if (default_backend > VNET_BACKEND_AUTO)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "backend %u is unknown", default_backend);
+    else if (strlen(socket_dir) + 1 + VNET_VUID_LEN + 5 >= SOCK_PATH_MAX)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "socket directory %s is too long for unix socket paths", socket_dir);
+    else if (stat(socket_dir, &st) || !S_ISDIR(st.st_mode))
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "socket directory %s does not exist", socket_dir);
+    if (rc) {
+        pthread_mutex_unlock(&dpu->lock);
+        return rc;
+    }
+    snprintf(dpu->sock_dir, sizeof dpu->sock_dir, "%s", socket_dir);
+    dpu->default_backend = (uint8_t)default_backend;
+    int e = engine_start(dpu, workers);
+    if (e) {
+        rc = fail(dpu, VNET_E_SYSTEM, "data path threads: %s", strerror(-e));
+        pthread_mutex_unlock(&dpu->lock);
+        return rc;
+    }
+    dpu->started = true;
+    for (uint32_t i = 0; i < dpu->nslots && !rc; i++) {
+        struct vnet_fn *f = dpu->slots[i];
+        char why[160];
+        if (f && dev_open(f->dev, f->info.vuid, f->info.sf_rep, why, sizeof why))
+            rc = fail(dpu, VNET_E_SYSTEM, "%s: data path: %s", f->info.vuid, why);
+    }
+    pthread_mutex_unlock(&dpu->lock);
+    return rc;
+}
+
+int vnet_fn_set_backend(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t gen_size)
+{
+    struct vnet_fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
+    if (!dpu->started) {
+        rc = fail(dpu, VNET_E_NOT_STARTED, "the data path is not started");
+    } else if (mode > VNET_BACKEND_GEN) {
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "backend %u is unknown", mode);
+    } else if (gen_size < 60 || gen_size > 9000) {
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "generated frame size %u is outside [60, 9000]", gen_size);
+    } else {
+        struct dev *d = fn->dev;
+        pthread_rwlock_wrlock(&d->rw);
+        int e = net_set_backend(d, (uint8_t)mode, (uint16_t)gen_size, fn->info.sf_rep);
+        pthread_rwlock_unlock(&d->rw);
+        if (e)
+            rc = fail(dpu, VNET_E_SYSTEM, "%s", d->note);
+    }
+    pthread_mutex_unlock(&dpu->lock);
+    return rc;
 }

@@ -265,7 +265,7 @@ static void test_modify_and_driver(void)
     CHECK_EQ(vnet_fn_query(dpu, i.handle, &out), VNET_OK);
     CHECK_EQ(out.device_status, 15);
     CHECK_EQ(out.driver_features, VNET_F_VERSION_1 | VNET_F_MAC);
-    CHECK_EQ(out.enabled_queues, 3);
+    CHECK_EQ(out.enabled_queues, 0); /* no transport started a ring */
 
     /* bound driver: config changes refused, link changes allowed */
     m.mask = VNET_MOD_MTU;

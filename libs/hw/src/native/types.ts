@@ -9,6 +9,8 @@ export const NAME_LEN = 16;
 export const VUID_LEN = 32;
 export const HIST_BUCKETS = 8;
 export const MAX_IB_DEVICES = 3;
+export const PATH_LEN = 108;
+export const NOTE_LEN = 64;
 
 const name = () => koffi.array('char', NAME_LEN);
 const mac = () => koffi.array('uint8_t', 6, 'Array');
@@ -104,6 +106,14 @@ export const FnInfo = koffi.struct('vnet_fn_info', {
   bdf: name(),
   ib_device: name(),
   sf_rep: name(),
+  vhost_socket: koffi.array('char', PATH_LEN),
+  backend_note: koffi.array('char', NOTE_LEN),
+  backend: 'uint8_t',
+  connected: 'uint8_t',
+  reserved2: 'uint16_t',
+  rep_ifindex: 'int32_t',
+  protocol_features: 'uint64_t',
+  protocol_errors: 'uint64_t',
 });
 
 export const QueueCounters = koffi.struct('vnet_queue_counters', {
@@ -125,6 +135,10 @@ export const QueueCounters = koffi.struct('vnet_queue_counters', {
   kicks: 'uint64_t',
   calls: 'uint64_t',
   hist: koffi.array('uint64_t', HIST_BUCKETS, 'Array'),
+  dropped: 'uint64_t',
+  started: 'uint8_t',
+  broken: 'uint8_t',
+  reserved: koffi.array('uint8_t', 6, 'Array'),
 });
 
 /** Struct ids of vnet_abi_struct_size(), in order. */
@@ -193,6 +207,13 @@ export interface RawFnInfo {
   bdf: string;
   ib_device: string;
   sf_rep: string;
+  vhost_socket: string;
+  backend_note: string;
+  backend: number;
+  connected: number;
+  rep_ifindex: number;
+  protocol_features: U64;
+  protocol_errors: U64;
 }
 
 export interface RawQueueCounters {
@@ -214,4 +235,7 @@ export interface RawQueueCounters {
   kicks: U64;
   calls: U64;
   hist: U64[];
+  dropped: U64;
+  started: number;
+  broken: number;
 }

@@ -1,0 +1,61 @@
+/*
+ * fe.h - a small vhost-user front-end (the driver side): shared memory from
+ * a memfd, split rings in it, feature negotiation, TX and RX. The tests use
+ * it to drive devices like a host would, and to misbehave on purpose.
+ */
+#ifndef VNET_FE_H
+#define VNET_FE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ring.h"
+
+#define FE_MAX_QUEUES 16
+#define FE_BUF_SIZE 2048u
+
+struct fe_ring {
+    uint16_t num;
+    struct split_desc *desc;
+    uint16_t *avail;
+    uint16_t *used;
+    uint16_t avail_idx;
+    uint16_t last_used;
+    uint16_t next_desc;
+    int kick;
+    int call;
+    uint64_t desc_off, avail_off, used_off, buf_off;
+};
+
+struct fe {
+    int sock;
+    int memfd;
+    uint8_t *mem;
+    size_t mem_size;
+    uint64_t gpa_base;
+    uint64_t features;
+    uint64_t protocol_features;
+    int nq;
+    struct fe_ring r[FE_MAX_QUEUES];
+};
+
+int fe_connect(struct fe *f, const char *path);
+/* Sends a request; when reply is non-NULL, waits for the reply payload.
+ * Returns 0, or -1 when the back-end closed the connection or failed. */
+int fe_request(struct fe *f, uint32_t req, uint32_t flags, const void *payload, uint32_t size,
+               const int *fds, int nfds, void *reply, uint32_t reply_size);
+/* Negotiates `features` (masked by what the device offers) and starts `nq`
+ * rings of `qsize` entries. */
+int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize);
+/* Posts one TX chain (a zero virtio-net header then the frame) and kicks. */
+int fe_send(struct fe *f, int q, const void *frame, size_t len);
+/* Posts `n` receive buffers of FE_BUF_SIZE bytes and kicks. */
+int fe_post_rx(struct fe *f, int q, int n);
+/* Takes one used entry; returns its length, or -1 when none came within
+ * timeout_ms. The buffer's contents are copied to out (up to cap bytes). */
+int fe_take_used(struct fe *f, int q, void *out, size_t cap, int timeout_ms);
+/* Guest-physical address of a byte of the shared memory. */
+uint64_t fe_gpa(const struct fe *f, const void *p);
+void fe_close(struct fe *f);
+
+#endif

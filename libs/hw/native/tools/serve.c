@@ -1,0 +1,70 @@
+/* serve: one emulated DPU with one hot-plugged device on a vhost-user
+ * socket, printing its queue counters every second. For trying a front-end
+ * by hand:  build/serve DIR [QUEUES] [echo|sink|gen|tap]  */
+#include "vnet.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+static void on_signal(int s) { (void)s; stop = 1; }
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s SOCKET_DIR [QUEUES] [echo|sink|gen|tap]\n", argv[0]);
+        return 2;
+    }
+    int queues = argc > 2 ? atoi(argv[2]) : 3;
+    uint32_t backend = VNET_BACKEND_ECHO;
+    if (argc > 3)
+        backend = !strcmp(argv[3], "sink") ? VNET_BACKEND_SINK : !strcmp(argv[3], "gen") ? VNET_BACKEND_GEN
+                : !strcmp(argv[3], "tap") ? VNET_BACKEND_TAP : VNET_BACKEND_ECHO;
+    vnet_dpu *dpu;
+    if (vnet_dpu_create(NULL, &dpu) || vnet_dpu_start(dpu, argv[1], 1, backend == VNET_BACKEND_TAP ? backend : VNET_BACKEND_ECHO)) {
+        fprintf(stderr, "start: %s\n", dpu ? vnet_dpu_last_error(dpu) : "create failed");
+        return 1;
+    }
+    vnet_fn_spec s;
+    memset(&s, 0, sizeof s);
+    s.type = VNET_FN_HOTPLUG_PF;
+    s.pf_index = s.vf_index = s.port = s.sf_num = -1;
+    strcpy(s.ib_device, "mlx5_0");
+    const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 1};
+    memcpy(s.mac, mac, 6);
+    s.mtu = 1500;
+    s.num_queues = (uint16_t)queues;
+    s.max_queue_size = 1024;
+    s.features = VNET_F_VERSION_1 | VNET_F_MAC | VNET_F_MTU | VNET_F_STATUS | (1ull << 15) |
+                 ((queues & 1) ? VNET_F_CTRL_VQ | VNET_F_MQ : 0);
+    vnet_fn_info info;
+    if (vnet_fn_create(dpu, &s, &info)) {
+        fprintf(stderr, "create: %s\n", vnet_dpu_last_error(dpu));
+        return 1;
+    }
+    if (backend != VNET_BACKEND_ECHO && backend != VNET_BACKEND_TAP)
+        vnet_fn_set_backend(dpu, info.handle, backend, 64);
+    printf("%s\n", info.vhost_socket);
+    fflush(stdout);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    vnet_queue_counters q[64];
+    while (!stop) {
+        sleep(1);
+        uint32_t n;
+        vnet_counters_snapshot(dpu, q, 64, &n);
+        vnet_fn_query(dpu, info.handle, &info);
+        fprintf(stderr, "status 0x%x conn %u note '%s' errs %llu |", info.device_status, info.connected,
+                info.backend_note, (unsigned long long)info.protocol_errors);
+        for (uint32_t i = 0; i < n; i++)
+            fprintf(stderr, " q%u pk %llu kick %llu call %llu drop %llu;", q[i].qid,
+                    (unsigned long long)q[i].packets, (unsigned long long)q[i].kicks,
+                    (unsigned long long)q[i].calls, (unsigned long long)q[i].dropped);
+        fprintf(stderr, "\n");
+    }
+    vnet_dpu_destroy(dpu);
+    return 0;
+}
