@@ -5,7 +5,7 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureInstalled, ensureSystem, nx, ROOT } from './lib.mjs';
 
-ensureSystem({ cc: 'gcc', make: 'make', chromium: 'chromium' });
+ensureSystem({ cc: 'gcc', make: 'make', chromium: 'chromium', 'dpdk-testpmd': 'dpdk-dev' });
 ensureInstalled();
 
 const reports = join(ROOT, 'test-results/vitest');

@@ -9,6 +9,7 @@ import {
   ModifyDeviceParamsSchema,
   ModifyQueueParamsSchema,
   QueryParamsSchema,
+  StatsParamsSchema,
   UnplugParamsSchema,
   fromZodError,
   type RpcMethod,
@@ -85,6 +86,17 @@ export function buildProgram(io: Io, version: string): Command {
     .addOption(new Option('-q, --queue_id <qid>', 'only this queue').argParser(int))
     .action((f: SelectorFlags & { brief?: boolean; queue_id?: number }) =>
       run('query', check(QueryParamsSchema, { selector: selector(f), brief: !!f.brief, ...(f.queue_id !== undefined ? { queue_id: f.queue_id } : {}) })),
+    );
+
+  program
+    .command('stats')
+    .description('per-queue packet counters and size histogram of one device (-p [-v] or -u)')
+    .addOption(pfOption())
+    .addOption(vfOption())
+    .addOption(vuidOption())
+    .addOption(new Option('-q, --queue_id <qid>', 'only this queue').argParser(int))
+    .action((f: SelectorFlags & { queue_id?: number }) =>
+      run('stats', check(StatsParamsSchema, { selector: selector(f), ...(f.queue_id !== undefined ? { queue_id: f.queue_id } : {}) })),
     );
 
   program

@@ -7,6 +7,7 @@ import { DevicesController } from './devices/devices.controller.js';
 import { DevicesService } from './devices/devices.service.js';
 import { EventBus } from './events/event-bus.js';
 import { EventsGateway } from './events/events.gateway.js';
+import { Telemetry } from './events/telemetry.js';
 import { HardwareModule } from './hardware/hardware.module.js';
 import type { Inventory } from './hardware/inventory.js';
 import { CONF, INVENTORY } from './hardware/tokens.js';
@@ -30,7 +31,7 @@ class SystemModule {}
 @Module({ imports: [DevicesModule, SystemModule], providers: [RpcServer] })
 class RpcModule {}
 
-@Module({ imports: [DevicesModule], providers: [EventsGateway] })
+@Module({ imports: [DevicesModule], providers: [EventsGateway, Telemetry] })
 class EventsModule {}
 
 @Module({})

@@ -101,6 +101,7 @@ describe('REST', () => {
       '/api/v1/devices',
       '/api/v1/devices/{vuid}',
       '/api/v1/devices/{vuid}/queues',
+      '/api/v1/devices/{vuid}/stats',
       '/api/v1/events',
       '/api/v1/health',
       '/api/v1/version',

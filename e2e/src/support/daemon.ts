@@ -52,15 +52,20 @@ export class Daemon {
 
   private readonly port: number;
 
-  constructor(files: { profile?: object; conf?: object; port?: number } = {}) {
+  private readonly extraEnv: NodeJS.ProcessEnv;
+
+  constructor(files: { profile?: object; conf?: object; port?: number; env?: NodeJS.ProcessEnv } = {}) {
     this.port = files.port ?? 0;
+    this.extraEnv = files.env ?? {};
     this.home = mkdtempSync(join(tmpdir(), 'vne-'));
     if (files.profile) writeFileSync(join(this.home, 'dpu-profile.json'), JSON.stringify(files.profile));
     if (files.conf) writeFileSync(join(this.home, 'virtnet.conf'), JSON.stringify(files.conf));
   }
 
   get env(): NodeJS.ProcessEnv {
-    return { ...process.env, VIRTNET_HOME: this.home, VIRTNET_HTTP_PORT: String(this.port), VIRTNET_LOG_LEVEL: 'info' };
+    // Echo representors by default: TAP names are global to the machine, and
+    // tests run beside each other (and beside a developer's controller).
+    return { ...process.env, VIRTNET_HOME: this.home, VIRTNET_HTTP_PORT: String(this.port), VIRTNET_LOG_LEVEL: 'info', VIRTNET_DATAPATH: 'echo', ...this.extraEnv };
   }
 
   async start(): Promise<this> {

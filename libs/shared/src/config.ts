@@ -26,6 +26,7 @@ export const VirtnetConfSchema = z
     recovery: Flag.optional(),
     sf_pool_percent: z.number().int().min(0).max(100).optional(),
     sf_pool_force_destroy: Flag.optional(),
+    eth_vq_workers: z.number().int().min(1).max(24).optional().describe('Data-path worker threads'),
     single_port: Flag.optional(),
     static_pf: z.object({ mac_base: MacBase.optional(), features: FeaturesSchema.optional() }).strict().optional(),
     vf: z
@@ -50,7 +51,7 @@ export type VirtnetConf = z.output<typeof VirtnetConfSchema>;
 
 export const KNOWN_CONF_KEYS = [
   'ib_dev_p0', 'ib_dev_p1', 'ib_dev_lag', 'ib_dev_for_static_pf', 'is_lag', 'recovery',
-  'sf_pool_percent', 'sf_pool_force_destroy', 'single_port', 'static_pf', 'vf',
+  'sf_pool_percent', 'sf_pool_force_destroy', 'single_port', 'static_pf', 'vf', 'eth_vq_workers',
 ] as const;
 
 /** The ib devices a configuration yields, with their physical ports. */

@@ -14,6 +14,8 @@ import {
   ModifyResultSchema,
   QueryParamsSchema,
   QueryResultSchema,
+  StatsParamsSchema,
+  StatsResultSchema,
   UnplugParamsSchema,
   UnplugResultSchema,
   VersionResultSchema,
@@ -28,6 +30,7 @@ export const RPC_METHODS = {
   unplug: { params: UnplugParamsSchema, result: UnplugResultSchema },
   modify_device: { params: ModifyDeviceParamsSchema, result: ModifyResultSchema },
   modify_queue: { params: ModifyQueueParamsSchema, result: ModifyResultSchema },
+  stats: { params: StatsParamsSchema, result: StatsResultSchema },
   version: { params: NoParams, result: VersionResultSchema },
   health: { params: NoParams, result: HealthResultSchema },
 } as const;

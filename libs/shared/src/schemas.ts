@@ -154,6 +154,9 @@ export const QueueSchema = z.object({
   rq_cq_period: int(),
   rq_cq_max_count: int(),
   rq_cq_period_mode: EventModeSchema,
+  dropped: int().describe('Frames lost: no receive buffer, or a chain the device could not use'),
+  started: z.boolean().describe('The host driver started the ring'),
+  broken: z.boolean().describe('The driver broke the ring; stopped until the device is reset'),
 });
 export type Queue = z.infer<typeof QueueSchema>;
 
@@ -187,6 +190,11 @@ export const DeviceSchema = z.object({
   sf_parent_device: z.string(),
   sf_rep_net_device: z.string(),
   sf_rep_net_ifindex: int().nullable(),
+  vhost_user_socket: z.string().nullable().describe('The device\'s vhost-user back-end socket'),
+  host_connected: z.boolean().describe('A vhost-user front-end (the host\'s driver) is attached'),
+  datapath: z.enum(['echo', 'tap', 'sink', 'generator']).describe('What the representor side does with packets'),
+  datapath_note: z.string().describe('Why, or the last thing the device refused'),
+  protocol_errors: int().describe('Malformed or unsupported vhost-user messages refused'),
   created_at: z.string(),
   queues: z.array(QueueSchema).optional(),
 });
@@ -221,6 +229,54 @@ export type ListResult = z.infer<typeof ListResultSchema>;
 
 export const QueryResultSchema = z.object({ devices: z.array(DeviceSchema) });
 export type QueryResult = z.infer<typeof QueryResultSchema>;
+
+export const StatsParamsSchema = z
+  .object({
+    selector: SingleSelectorSchema,
+    queue_id: int().min(0).max(1023).optional().describe('Only this queue'),
+  })
+  .strict();
+
+/** Packet-size buckets of `virtnet stats`, prefixed rx_ or tx_ by the queue's direction. */
+export const SIZE_BUCKETS = [
+  '64_or_less_octet_packets',
+  '65_to_127_octet_packets',
+  '128_to_255_octet_packets',
+  '256_to_511_octet_packets',
+  '512_to_1023_octet_packets',
+  '1024_to_1522_octet_packets',
+  '1523_to_2047_octet_packets',
+  '2048_or_more_octet_packets',
+] as const;
+
+type SizeBucket = (typeof SIZE_BUCKETS)[number];
+type HistogramShape = Record<`rx_${SizeBucket}` | `tx_${SizeBucket}`, z.ZodOptional<z.ZodNumber>>;
+const histogramShape = Object.fromEntries(
+  (['rx_', 'tx_'] as const).flatMap((p) => SIZE_BUCKETS.map((b) => [`${p}${b}`, int().optional()])),
+) as HistogramShape;
+
+export const QueueStatsSchema = z
+  .object({
+    index: int(),
+    type: z.enum(['rx', 'tx', 'ctrl']),
+    packets: int(),
+    bytes: int(),
+    dropped: int(),
+    received_desc: int(),
+    completed_desc: int(),
+    bad_desc_errors: int(),
+    exceed_max_chain: int(),
+    invalid_buffer: int(),
+    error_cqes: int(),
+    kicks: int(),
+    calls: int(),
+    ...histogramShape,
+  })
+  .describe('Counters of one queue, with the size histogram as rx_/tx_<bucket> fields');
+export type QueueStats = z.infer<typeof QueueStatsSchema>;
+
+export const StatsResultSchema = z.object({ vuid: z.string(), pf_id: int(), vf_id: int().optional(), queues: z.array(QueueStatsSchema) });
+export type StatsResult = z.infer<typeof StatsResultSchema>;
 
 export const UnplugResultSchema = z.object({ vuid: z.string(), pf_id: int(), bdf: z.string(), status: z.literal('unplugged') });
 export const ModifyResultSchema = z.object({ devices: z.array(DeviceSchema) });

@@ -5,11 +5,17 @@
 import { z } from 'zod';
 import { DeviceSchema } from './schemas.js';
 
-export const TopicSchema = z.enum(['devices']);
+export const TopicSchema = z.enum(['devices', 'telemetry']);
 export type Topic = z.infer<typeof TopicSchema>;
 
 export const ClientMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('subscribe'), topics: z.array(TopicSchema).min(1) }).strict(),
+  z
+    .object({
+      type: z.literal('subscribe'),
+      topics: z.array(TopicSchema).min(1),
+      vuids: z.array(z.string()).max(1024).optional().describe('telemetry: only these devices'),
+    })
+    .strict(),
   z.object({ type: z.literal('unsubscribe'), topics: z.array(TopicSchema).min(1) }).strict(),
   z.object({ type: z.literal('ping') }).strict(),
 ]);
@@ -22,9 +28,32 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('device.updated'), device: DeviceSchema }),
   z.object({ type: z.literal('device.removed'), vuid: z.string() }),
   z.object({ type: z.literal('pong') }),
+  z.object({
+    type: z.literal('telemetry'),
+    at: z.string(),
+    interval_ms: z.number(),
+    devices: z.array(
+      z.object({
+        vuid: z.string(),
+        queues: z.array(
+          z.object({
+            index: z.number().int(),
+            type: z.enum(['rx', 'tx', 'ctrl']),
+            pps: z.number(),
+            bps: z.number(),
+            drops_ps: z.number(),
+            kicks_ps: z.number(),
+            calls_ps: z.number(),
+            errors: z.number().int().describe('bad_desc_errors + exceed_max_chain + invalid_buffer, total'),
+          }),
+        ),
+      }),
+    ),
+  }),
   z.object({ type: z.literal('error'), error: z.object({ code: z.string(), message: z.string() }) }),
 ]);
 export type ServerMessage = z.infer<typeof ServerMessageSchema>;
+export type TelemetryMessage = Extract<ServerMessage, { type: 'telemetry' }>;
 
 /** Which topic an event belongs to (the server's routing table). */
 export const EVENT_TOPIC = {

@@ -11,6 +11,8 @@ import {
   type Device,
   type FunctionType,
   type Queue,
+  type QueueStats,
+  SIZE_BUCKETS,
 } from '@virtnet/shared';
 
 const FUNCTION_TYPES: Record<FunctionKind, FunctionType> = { static: 'static PF', hotplug: 'hotplug PF', vf: 'VF' };
@@ -42,7 +44,33 @@ export function toQueue(fn: HwFunction, q: HwQueueCounters): Queue {
     rq_cq_period: fn.moderationPeriodUs,
     rq_cq_max_count: fn.moderationMaxCount,
     rq_cq_period_mode: fn.eventMode,
+    dropped: q.dropped,
+    started: q.started,
+    broken: q.broken,
   };
+}
+
+/** One queue as `virtnet stats` shows it: counters and the size histogram. */
+export function toQueueStats(fn: HwFunction, q: HwQueueCounters): QueueStats {
+  const type = queueType(q.qid, fn.numQueues);
+  const prefix = type === 'rx' ? 'rx_' : 'tx_';
+  const stats: QueueStats = {
+    index: q.qid,
+    type,
+    packets: q.packets,
+    bytes: q.totalBytes,
+    dropped: q.dropped,
+    received_desc: q.receivedDesc,
+    completed_desc: q.completedDesc,
+    bad_desc_errors: q.badDescErrors,
+    exceed_max_chain: q.exceedMaxChain,
+    invalid_buffer: q.invalidBuffer,
+    error_cqes: q.errorCqes,
+    kicks: q.kicks,
+    calls: q.calls,
+  };
+  if (type !== 'ctrl') SIZE_BUCKETS.forEach((b, i) => (stats[`${prefix}${b}` as const] = q.histogram[i] ?? 0));
+  return stats;
 }
 
 export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounters[]): Device {
@@ -72,7 +100,12 @@ export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounte
     sf_num: fn.sfNum,
     sf_parent_device: fn.ibDevice,
     sf_rep_net_device: fn.sfRep,
-    sf_rep_net_ifindex: null,
+    sf_rep_net_ifindex: fn.repIfindex,
+    vhost_user_socket: fn.vhostSocket,
+    host_connected: fn.connected,
+    datapath: fn.backend,
+    datapath_note: fn.backendNote,
+    protocol_errors: fn.protocolErrors,
     created_at: createdAt.toISOString(),
     ...(queues ? { queues: queues.map((q) => toQueue(fn, q)) } : {}),
   };
@@ -105,7 +138,7 @@ export function toControllerInfo(f: ControllerFacts): ControllerInfo {
     vf_msix: p.vfMsix,
     supported_features: { value: formatFeatures(p.supportedFeatures), names: decodeFeatures(p.supportedFeatures) },
     default_features: { value: formatFeatures(f.defaultFeatures), names: decodeFeatures(f.defaultFeatures) },
-    supported_virt_queue_types: ['SPLIT'],
+    supported_virt_queue_types: ['SPLIT', 'PACKED'],
     supported_event_modes: ['event', 'cqe'],
     provider: f.provider,
     version: f.version,

@@ -32,6 +32,11 @@ export class DevicesController {
     return this.devices.device(vuid);
   }
 
+  @Get('devices/:vuid/stats')
+  stats(@Param('vuid') vuid: string, @Query('queue') queue?: string) {
+    return this.devices.stats({ selector: { vuid }, ...(queue !== undefined ? { queue_id: Number(queue) } : {}) });
+  }
+
   @Post('devices')
   @HttpCode(201)
   hotplug(@Body() body: unknown) {

@@ -11,6 +11,7 @@ import {
   ModifyDeviceParamsSchema,
   ModifyQueueParamsSchema,
   QueryParamsSchema,
+  StatsParamsSchema,
   UnplugParamsSchema,
   VirtnetError,
   formatFeatures,
@@ -24,6 +25,7 @@ import {
   type ListResult,
   type QueryResult,
   type Selector,
+  type StatsResult,
   type VirtnetConf,
 } from '@virtnet/shared';
 import { Serializer } from '../common/serializer.js';
@@ -35,7 +37,7 @@ import { HARDWARE } from '../hardware/hardware.module.js';
 import { STATIC_PF_DEFAULTS, STATIC_PF_MAC_BASE, VF_MAC_BASE, newDeviceFeatures, type Inventory } from '../hardware/inventory.js';
 import { CONF, INVENTORY } from '../hardware/tokens.js';
 import { AuditService, type Actor } from './audit.service.js';
-import { toControllerInfo, toDevice } from './device-view.js';
+import { toControllerInfo, toDevice, toQueueStats } from './device-view.js';
 
 type Note = (target: string, detail: string) => void;
 
@@ -103,6 +105,8 @@ export class DevicesService implements OnModuleInit {
       }
     }
     await this.createConfiguredFunctions(rows, report);
+    const fallback = this.hw.list().find((f) => f.backend === 'echo' && f.backendNote.startsWith('echo:'));
+    if (fallback) this.log.warn(`representors run in echo mode (RX receives what TX sent): ${fallback.backendNote}`);
     this.log.log(`recovery: ${report.recovered} devices recovered, ${report.created} static PFs and VFs created, ${report.failed.length} failed`);
     return report;
   }
@@ -276,6 +280,24 @@ export class DevicesService implements OnModuleInit {
       }
     }
     return { devices };
+  }
+
+  stats(params: unknown): StatsResult {
+    const p = parseOrThrow(StatsParamsSchema, params);
+    const l = this.select(p.selector)[0]!;
+    const fn = this.hw.query(l.handle);
+    let queues = this.hw.counters().filter((q) => q.handle === l.handle);
+    if (p.queue_id !== undefined) {
+      if (p.queue_id >= fn.numQueues)
+        throw new VirtnetError('INVALID_ARGUMENT', `queue ${p.queue_id} does not exist: ${fn.vuid} has ${fn.numQueues} queues`, 'queue_id');
+      queues = queues.filter((q) => q.qid === p.queue_id);
+    }
+    return { vuid: fn.vuid, pf_id: fn.pfId, ...(fn.vfId !== null ? { vf_id: fn.vfId } : {}), queues: queues.map((q) => toQueueStats(fn, q)) };
+  }
+
+  /** handle -> VUID of every live device, for the telemetry sampler. */
+  handles(): Map<number, string> {
+    return new Map([...this.live.values()].map((l) => [l.handle, l.row.vuid]));
   }
 
   device(vuid: string): Device {

@@ -4,11 +4,12 @@
  */
 import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
-import { ClientMessageSchema, EVENT_TOPIC, type ServerMessage, type Topic } from '@virtnet/shared';
+import { ClientMessageSchema, EVENT_TOPIC, type ServerMessage, type TelemetryMessage, type Topic } from '@virtnet/shared';
 import type { WebSocket } from 'ws';
 import { VERSION } from '../common/version.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { EventBus, type EventMap, type EventName } from './event-bus.js';
+import { Telemetry } from './telemetry.js';
 
 /** Bytes a slow client may have queued before it is dropped (it resyncs on reconnect). */
 const MAX_BUFFERED = 8 << 20;
@@ -17,11 +18,14 @@ const MAX_BUFFERED = 8 << 20;
 export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   private readonly log = new Logger('ws');
   private readonly clients = new Map<WebSocket, Set<Topic>>();
+  /** Telemetry subscriptions: the unsubscribe function and an optional device filter. */
+  private readonly telemetry = new Map<WebSocket, { stop: () => void; vuids: Set<string> | null }>();
   private readonly unsubscribe: (() => void)[] = [];
 
   constructor(
     @Inject(EventBus) events: EventBus,
     @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(Telemetry) private readonly sampler: Telemetry,
   ) {
     const forward = <E extends EventName>(name: E, toMessage: (p: EventMap[E]) => ServerMessage) =>
       this.unsubscribe.push(events.on(name, (p) => this.publish(EVENT_TOPIC[name], toMessage(p))));
@@ -32,12 +36,29 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
 
   handleConnection(client: WebSocket): void {
     this.clients.set(client, new Set());
-    this.send(client, { type: 'hello', version: VERSION, topics: ['devices'] });
+    this.send(client, { type: 'hello', version: VERSION, topics: ['devices', 'telemetry'] });
     client.on('message', (data) => this.receive(client, data.toString()));
   }
 
   handleDisconnect(client: WebSocket): void {
     this.clients.delete(client);
+    this.stopTelemetry(client);
+  }
+
+  private stopTelemetry(client: WebSocket): void {
+    this.telemetry.get(client)?.stop();
+    this.telemetry.delete(client);
+  }
+
+  private startTelemetry(client: WebSocket, vuids: string[] | undefined): void {
+    this.stopTelemetry(client);
+    const filter = vuids ? new Set(vuids) : null;
+    const stop = this.sampler.subscribe((m: TelemetryMessage) => {
+      const sub = this.telemetry.get(client);
+      const devices = sub?.vuids ? m.devices.filter((d) => sub.vuids!.has(d.vuid)) : m.devices;
+      this.send(client, { ...m, devices });
+    });
+    this.telemetry.set(client, { stop, vuids: filter });
   }
 
   private receive(client: WebSocket, text: string): void {
@@ -58,9 +79,11 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
     for (const topic of msg.topics) {
       if (msg.type === 'subscribe') {
         topics.add(topic);
-        this.send(client, { type: 'snapshot', topic: 'devices', devices: this.devices.devices() });
+        if (topic === 'devices') this.send(client, { type: 'snapshot', topic: 'devices', devices: this.devices.devices() });
+        else this.startTelemetry(client, msg.vuids);
       } else {
         topics.delete(topic);
+        if (topic === 'telemetry') this.stopTelemetry(client);
       }
     }
   }
@@ -88,6 +111,7 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
 
   onModuleDestroy(): void {
     for (const u of this.unsubscribe) u();
+    for (const c of this.telemetry.keys()) this.stopTelemetry(c);
     for (const c of this.clients.keys()) c.close(1001, 'controller stopping');
   }
 }

@@ -32,6 +32,7 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     const methods: Record<RpcMethod, (params: unknown) => unknown> = {
       list: () => devices.list(),
       query: (p) => devices.query(p),
+      stats: (p) => devices.stats(p),
       hotplug: (p) => devices.hotplug(p, 'cli'),
       unplug: (p) => devices.unplug(p, 'cli'),
       modify_device: (p) => devices.modifyDevice(p, 'cli'),

@@ -12,8 +12,19 @@ import { z } from 'zod';
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const HOST_MODES = ['sim', 'qemu', 'external'] as const;
+export type HostMode = (typeof HOST_MODES)[number];
+export const DATAPATHS = ['auto', 'tap', 'echo', 'sink', 'generator'] as const;
+export type Datapath = (typeof DATAPATHS)[number];
+
 export interface Settings {
   home: string;
+  /** Where each device's vhost-user socket lives: <vhostDir>/<vuid>.sock */
+  vhostDir: string;
+  hostMode: HostMode;
+  datapath: Datapath;
+  /** Data-path worker threads; null: virtnet.conf's eth_vq_workers, else 1. */
+  vqWorkers: number | null;
   dbPath: string;
   socketPath: string;
   stateFile: string;
@@ -43,6 +54,14 @@ const EnvSchema = z.object({
   VIRTNET_CONF: z.string().min(1).optional(),
   VIRTNET_PROFILE: z.string().min(1).optional(),
   VIRTNET_WEB_ROOT: z.string().min(1).optional(),
+  VIRTNET_HOST: z.enum(HOST_MODES).default('external'),
+  VIRTNET_DATAPATH: z.enum(DATAPATHS).default('auto'),
+  VIRTNET_VQ_WORKERS: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a number of threads' })
+    .transform(Number)
+    .pipe(z.number().min(1).max(64))
+    .optional(),
 });
 
 export function defaultHome(): string {
@@ -61,6 +80,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  if (e.VIRTNET_HOST !== 'external') {
+    throw new SettingsError([
+      `VIRTNET_HOST: the '${e.VIRTNET_HOST}' host adapter is not available yet; 'external' exposes each device's vhost-user socket for the front-end you run`,
+    ]);
+  }
   const home = resolve(e.VIRTNET_HOME ?? defaultHome());
   const builtWeb = join(repoRoot, 'apps/web/dist');
   const socketPath = join(home, 'virtnet.sock');
@@ -70,6 +94,10 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   }
   return {
     home,
+    vhostDir: join(home, 'vhost'),
+    hostMode: e.VIRTNET_HOST,
+    datapath: e.VIRTNET_DATAPATH,
+    vqWorkers: e.VIRTNET_VQ_WORKERS ?? null,
     dbPath: join(home, 'virtnet.db'),
     socketPath,
     stateFile: join(home, 'controller.json'),

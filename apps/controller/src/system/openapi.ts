@@ -14,6 +14,7 @@ import {
   ModifyDeviceFieldsSchema,
   ModifyQueueFieldsSchema,
   ModifyResultSchema,
+  StatsResultSchema,
   UnplugResultSchema,
   VersionResultSchema,
 } from '@virtnet/shared';
@@ -37,6 +38,7 @@ export const ROUTES: Route[] = [
   { method: 'get', path: '/api/v1/devices', summary: 'Every device (no queues)', ok: { status: 200, schema: z.object({ devices: z.array(DeviceSchema) }) } },
   { method: 'post', path: '/api/v1/devices', summary: 'Hot-plug a device', body: HotplugRequestSchema, ok: { status: 201, schema: HotplugResultSchema }, errors: [400, 409] },
   { method: 'get', path: '/api/v1/devices/{vuid}', summary: 'One device with its queues', ok: { status: 200, schema: DeviceSchema }, errors: [404] },
+  { method: 'get', path: '/api/v1/devices/{vuid}/stats', summary: 'Per-queue counters and size histogram (?queue=N for one)', ok: { status: 200, schema: StatsResultSchema }, errors: [400, 404] },
   { method: 'patch', path: '/api/v1/devices/{vuid}', summary: 'Modify MAC, MTU, features, queue size or MSI-X (driver unbound)', body: ModifyDeviceFieldsSchema, ok: { status: 200, schema: ModifyResultSchema }, errors: [400, 404, 409] },
   { method: 'put', path: '/api/v1/devices/{vuid}/queues', summary: 'Set interrupt moderation of every queue', body: ModifyQueueFieldsSchema, ok: { status: 200, schema: ModifyResultSchema }, errors: [400, 404] },
   { method: 'delete', path: '/api/v1/devices/{vuid}', summary: 'Unplug a hot-plugged device', ok: { status: 200, schema: UnplugResultSchema }, errors: [404, 409] },
