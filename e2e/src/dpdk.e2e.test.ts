@@ -100,3 +100,31 @@ describe('DPDK virtio-user', () => {
     expect(ok.code, ok.stderr).toBe(0);
   });
 });
+
+describe('DPDK virtio-user across a controller crash', () => {
+  it('reconnects after SIGKILL and restart, and traffic resumes without the driver re-probing', async () => {
+    d = await new Daemon({ env: { VIRTNET_VHOST_MODE: 'client' } }).start();
+    const dev = await plug(d, 3);
+    // The driver listens (server=1) where the device connects; it outlives the controller.
+    pmd = await new TestPmd(`net_virtio_user0,path=${dev.socket},queues=1,queue_size=256,server=1`).start();
+    await until('the device to connect', async () => ((await virtnet(d!.home, 'query', '-u', dev.vuid, '-b')).json.devices[0].host_connected ? true : undefined));
+    await pmd.run('set fwd txonly');
+    await pmd.run('start');
+    await until('traffic', async () => ((await virtnet(d!.home, 'stats', '-u', dev.vuid, '-q', '1')).json.queues[0].packets > 10_000 ? true : undefined));
+
+    // The driver keeps transmitting into a full ring while the controller is away.
+    await d.kill();
+    await d.start();
+    // Same device, same socket path; the driver is not re-probed, its port
+    // just resumes. The counters start again from zero in the new process.
+    await until('traffic after the restart', async () => {
+      const s = await virtnet(d!.home, 'stats', '-u', dev.vuid, '-q', '1');
+      return s.code === 0 && s.json.queues[0].packets > 10_000 ? true : undefined;
+    }, 20_000);
+    const q = (await virtnet(d.home, 'query', '-u', dev.vuid, '-b')).json.devices[0];
+    expect(q).toMatchObject({ host_connected: true, vhost_user_socket: dev.socket, mac: '02:00:00:00:D0:01' });
+    await pmd.run('stop');
+    const x = await pmd.xstats();
+    expect(x['tx_q0_good_packets']).toBeGreaterThan(20_000);
+  });
+});

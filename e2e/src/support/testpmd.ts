@@ -58,7 +58,7 @@ export class TestPmd {
 
   async quit(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise((r) => p.once('exit', r));
     p.stdin!.write('quit\n');
     const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);

@@ -192,9 +192,11 @@ export interface Hardware {
   /**
    * Starts the data path: every function gets a vhost-user socket in
    * socketDir, served by `workers` threads; `backend` is the default for
-   * new functions ('auto': a TAP when allowed, else echo).
+   * new functions ('auto': a TAP when allowed, else echo). With `client`,
+   * devices connect to front-ends listening at those paths instead, and
+   * reconnect every second (DPDK virtio-user server=1).
    */
-  start(socketDir: string, workers: number, backend: Backend | 'auto'): void;
+  start(socketDir: string, workers: number, backend: Backend | 'auto', client?: boolean): void;
   setBackend(handle: number, backend: Backend, genSize?: number): HwFunction;
   /** Counters of every queue of every function, read in one native call. */
   counters(): HwQueueCounters[];

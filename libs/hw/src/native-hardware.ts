@@ -321,9 +321,9 @@ export class NativeHardware implements Hardware {
     throw new HwError('INVALID_ARGUMENT', 'the queue set kept growing while being read', -1);
   }
 
-  start(socketDir: string, workers: number, backend: Backend | 'auto'): void {
+  start(socketDir: string, workers: number, backend: Backend | 'auto', client = false): void {
     const mode = backend === 'auto' ? 4 : BACKENDS.indexOf(backend);
-    this.check(this.fns.vnet_dpu_start(this.handle, socketDir, workers, mode) as number);
+    this.check(this.fns.vnet_dpu_start(this.handle, socketDir, workers, mode, client ? 1 : 0) as number);
   }
 
   setBackend(handle: number, backend: Backend, genSize = 64): HwFunction {

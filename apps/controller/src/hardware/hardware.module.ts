@@ -18,13 +18,18 @@ export const HARDWARE = Symbol('HARDWARE');
 function openHardware(inv: Inventory, settings: Settings, conf: VirtnetConf): Hardware {
   const log = new Logger('hardware');
   mkdirSync(settings.vhostDir, { recursive: true, mode: 0o755 });
-  for (const f of readdirSync(settings.vhostDir)) {
-    if (f.endsWith('.sock')) rmSync(join(settings.vhostDir, f), { force: true });
+  // In client mode the sockets there are the front-ends': leave them.
+  if (settings.vhostMode === 'server') {
+    for (const f of readdirSync(settings.vhostDir)) {
+      if (f.endsWith('.sock')) rmSync(join(settings.vhostDir, f), { force: true });
+    }
   }
   const hw = new NativeHardware(inv.overrides);
   const workers = settings.vqWorkers ?? conf.eth_vq_workers ?? 1;
-  hw.start(settings.vhostDir, workers, settings.datapath);
-  log.log(`data path: ${workers} worker thread(s), representors '${settings.datapath}', host '${settings.hostMode}', sockets in ${settings.vhostDir}`);
+  hw.start(settings.vhostDir, workers, settings.datapath, settings.vhostMode === 'client');
+  log.log(
+    `data path: ${workers} worker thread(s), representors '${settings.datapath}', host '${settings.hostMode}', vhost-user ${settings.vhostMode} sockets in ${settings.vhostDir}`,
+  );
   return hw;
 }
 

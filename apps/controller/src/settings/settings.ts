@@ -17,8 +17,13 @@ export type HostMode = (typeof HOST_MODES)[number];
 export const DATAPATHS = ['auto', 'tap', 'echo', 'sink', 'generator'] as const;
 export type Datapath = (typeof DATAPATHS)[number];
 
+export const VHOST_MODES = ['server', 'client'] as const;
+export type VhostMode = (typeof VHOST_MODES)[number];
+
 export interface Settings {
   home: string;
+  /** server: devices listen on their sockets; client: they connect to front-ends listening there. */
+  vhostMode: VhostMode;
   /** Where each device's vhost-user socket lives: <vhostDir>/<vuid>.sock */
   vhostDir: string;
   hostMode: HostMode;
@@ -56,6 +61,7 @@ const EnvSchema = z.object({
   VIRTNET_WEB_ROOT: z.string().min(1).optional(),
   VIRTNET_HOST: z.enum(HOST_MODES).default('external'),
   VIRTNET_DATAPATH: z.enum(DATAPATHS).default('auto'),
+  VIRTNET_VHOST_MODE: z.enum(VHOST_MODES).default('server'),
   VIRTNET_VQ_WORKERS: z
     .string()
     .regex(/^\d+$/, { error: 'must be a number of threads' })
@@ -95,6 +101,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     home,
     vhostDir: join(home, 'vhost'),
+    vhostMode: e.VIRTNET_VHOST_MODE,
     hostMode: e.VIRTNET_HOST,
     datapath: e.VIRTNET_DATAPATH,
     vqWorkers: e.VIRTNET_VQ_WORKERS ?? null,

@@ -281,13 +281,18 @@ VNET_API int vnet_fn_query(vnet_dpu *dpu, uint32_t handle, vnet_fn_info *out);
 /* Writes up to `cap` functions in handle order; *count gets the total. */
 VNET_API int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count);
 
+/* Flags of vnet_dpu_start. */
+#define VNET_START_CLIENT 1u /* connect to the front-end's socket instead of listening */
+
 /* Starts the data path: every function, existing and new, gets a vhost-user
- * back-end socket <socket_dir>/<vuid>.sock (server mode), served by one
- * control thread and `workers` data-path threads (1 to 64, like the real
- * controller's eth_vq_workers). Stale socket files of the directory are
- * replaced. Called once. */
+ * back-end at <socket_dir>/<vuid>.sock, served by one control thread and
+ * `workers` data-path threads (1 to 64, like the real controller's
+ * eth_vq_workers). By default the device listens there (stale socket files
+ * are replaced); with VNET_START_CLIENT it connects to a front-end listening
+ * there (DPDK virtio-user server=1), retrying every second, which lets the
+ * front-end outlive a restarted controller. Called once. */
 VNET_API int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers,
-                            uint32_t default_backend);
+                            uint32_t default_backend, uint32_t flags);
 /* Changes what the device side does with a function's packets. */
 VNET_API int vnet_fn_set_backend(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t gen_size);
 

@@ -120,6 +120,15 @@ int dev_open(struct dev *d, const char *vuid, const char *sf_rep, char *why, siz
         d->path[0] = '\0';
         return -ENAMETOOLONG;
     }
+    if (dpu->client) {
+        /* The front-end listens there; the control thread keeps trying. */
+        int rc = net_set_backend(d, dpu->default_backend, 64, sf_rep);
+        if (rc)
+            snprintf(why, n, "%s", d->note);
+        else
+            vu_connect(d);
+        return rc;
+    }
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         snprintf(why, n, "socket: %s", strerror(errno));

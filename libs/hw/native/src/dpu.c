@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
 #define MAX_HOTPLUG_PORTS 32u
 #define MAX_STATIC_PFS 8u
@@ -185,6 +188,7 @@ int vnet_dpu_create(const vnet_profile *profile, vnet_dpu **out)
     vnet_dpu *dpu = calloc(1, sizeof *dpu);
     if (!dpu)
         return VNET_E_NO_MEMORY;
+    dpu->retry_fd = -1;
     if (profile)
         dpu->prof = *profile;
     else
@@ -221,6 +225,8 @@ void vnet_dpu_destroy(vnet_dpu *dpu)
         fn_free(dpu->slots[i]);
     if (dpu->started)
         engine_stop(dpu);
+    if (dpu->retry_fd >= 0)
+        close(dpu->retry_fd);
     free(dpu->slots);
     pthread_mutex_destroy(&dpu->lock);
     free(dpu);
@@ -801,7 +807,8 @@ int vnet_counters_snapshot(vnet_dpu *dpu, vnet_queue_counters *out, uint32_t cap
     return VNET_OK;
 }
 
-int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers, uint32_t default_backend)
+int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers, uint32_t default_backend,
+                   uint32_t flags)
 {
     if (!dpu || !socket_dir)
         return VNET_E_INVALID_ARGUMENT;
@@ -812,6 +819,8 @@ int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers, uint
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "the data path is already started");
     else if (workers < 1 || workers > MAX_WORKERS)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "workers %u is outside [1, %u]", workers, MAX_WORKERS);
+    else if (flags & ~VNET_START_CLIENT)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "unknown start flags 0x%x", flags);
     else if (default_backend > VNET_BACKEND_AUTO)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "backend %u is unknown", default_backend);
     else if (strlen(socket_dir) + 1 + VNET_VUID_LEN + 5 >= SOCK_PATH_MAX)
@@ -831,6 +840,15 @@ int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers, uint
         return rc;
     }
     dpu->started = true;
+    dpu->client = flags & VNET_START_CLIENT;
+    if (dpu->client) {
+        dpu->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+        struct itimerspec every = {{1, 0}, {1, 0}};
+        dpu->retry_src = (struct evsrc){EV_RETRY, dpu};
+        if (dpu->retry_fd < 0 || timerfd_settime(dpu->retry_fd, 0, &every, NULL) ||
+            engine_watch(&dpu->ctl, dpu->retry_fd, &dpu->retry_src, EPOLLIN))
+            rc = fail(dpu, VNET_E_SYSTEM, "reconnect timer: %s", strerror(errno));
+    }
     for (uint32_t i = 0; i < dpu->nslots && !rc; i++) {
         struct vnet_fn *f = dpu->slots[i];
         char why[160];

@@ -39,6 +39,13 @@ static void dispatch(struct evsrc *s)
     case EV_TIMER:
         net_timer(s->obj);
         break;
+    case EV_RETRY: {
+        struct vnet_dpu *dpu = s->obj;
+        uint64_t v;
+        if (read(dpu->retry_fd, &v, sizeof v) == sizeof v)
+            vu_retry_all(dpu);
+        break;
+    }
     default:
         break;
     }

@@ -15,15 +15,13 @@
 #define FE_MEM (8u << 20)
 #define HDR 12u
 
+static void fe_init(struct fe *f);
+
 uint64_t fe_gpa(const struct fe *f, const void *p) { return f->gpa_base + (uint64_t)((const uint8_t *)p - f->mem); }
 
 int fe_connect(struct fe *f, const char *path)
 {
-    memset(f, 0, sizeof *f);
-    f->sock = f->memfd = -1;
-    f->gpa_base = 0x100000;
-    for (int i = 0; i < FE_MAX_QUEUES; i++)
-        f->r[i].kick = f->r[i].call = -1;
+    fe_init(f);
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
@@ -32,6 +30,47 @@ int fe_connect(struct fe *f, const char *path)
     strcpy(a.sun_path, path);
     f->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (f->sock < 0 || connect(f->sock, (struct sockaddr *)&a, sizeof a))
+        return -1;
+    struct timeval tv = {5, 0};
+    setsockopt(f->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return 0;
+}
+
+static void fe_init(struct fe *f)
+{
+    memset(f, 0, sizeof *f);
+    f->sock = f->memfd = -1;
+    f->gpa_base = 0x100000;
+    for (int i = 0; i < FE_MAX_QUEUES; i++)
+        f->r[i].kick = f->r[i].call = -1;
+}
+
+int fe_listen(const char *path)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a.sun_path)
+        return -1;
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    unlink(path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 4)) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int fe_accept(struct fe *f, int listen_fd, int timeout_ms)
+{
+    fe_init(f);
+    struct pollfd p = {listen_fd, POLLIN, 0};
+    if (poll(&p, 1, timeout_ms) != 1)
+        return -1;
+    f->sock = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (f->sock < 0)
         return -1;
     struct timeval tv = {5, 0};
     setsockopt(f->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

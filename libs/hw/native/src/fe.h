@@ -40,6 +40,9 @@ struct fe {
 };
 
 int fe_connect(struct fe *f, const char *path);
+/* Server side (the back-end connects): listen at path / accept one back-end. */
+int fe_listen(const char *path);
+int fe_accept(struct fe *f, int listen_fd, int timeout_ms);
 /* Sends a request; when reply is non-NULL, waits for the reply payload.
  * Returns 0, or -1 when the back-end closed the connection or failed. */
 int fe_request(struct fe *f, uint32_t req, uint32_t flags, const void *payload, uint32_t size,

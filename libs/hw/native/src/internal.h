@@ -26,7 +26,7 @@
 #define VU_MAX_FDS 8
 #define SOCK_PATH_MAX 108
 
-enum ev_kind { EV_WAKE, EV_LISTEN, EV_CONN, EV_KICK, EV_TAP, EV_TIMER };
+enum ev_kind { EV_WAKE, EV_LISTEN, EV_CONN, EV_KICK, EV_TAP, EV_TIMER, EV_RETRY };
 
 /* What an epoll event points at. */
 struct evsrc {
@@ -58,6 +58,7 @@ struct vq {
     uint32_t mod_period_us;
     uint32_t mod_max_count;
     uint32_t uncalled; /* completions the driver has not been notified of */
+    uint32_t nudges;   /* kicks the device wrote itself: not counted as the driver's */
     vnet_queue_counters c;
 };
 
@@ -137,6 +138,9 @@ struct vnet_dpu {
     _Atomic bool stopping;
     char sock_dir[SOCK_PATH_MAX];
     uint8_t default_backend;
+    bool client;              /* devices connect to the front-end (VNET_START_CLIENT) */
+    int retry_fd;             /* client mode: a 1 s timer on the control thread */
+    struct evsrc retry_src;
     uint32_t nworkers;
     uint32_t next_worker;
     struct worker ctl;
@@ -157,6 +161,9 @@ void dev_fill_info(struct dev *d, vnet_fn_info *info);
 void vu_accept(struct dev *d);
 void vu_readable(struct dev *d);
 void vu_disconnect(struct dev *d);
+/* Client mode: connects to the front-end's socket if not connected. */
+void vu_connect(struct dev *d);
+void vu_retry_all(struct vnet_dpu *dpu);
 
 /* net.c */
 void net_kick(struct vq *q);

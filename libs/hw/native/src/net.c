@@ -564,8 +564,11 @@ void net_kick(struct vq *q)
     pthread_rwlock_rdlock(&d->rw);
     pthread_mutex_lock(&q->lock);
     uint64_t v;
-    if (q->kick_fd >= 0 && read(q->kick_fd, &v, sizeof v) == sizeof v)
-        q->c.kicks += v;
+    if (q->kick_fd >= 0 && read(q->kick_fd, &v, sizeof v) == sizeof v) {
+        uint64_t own = v < q->nudges ? v : q->nudges;
+        q->c.kicks += v - own;
+        q->nudges = 0;
+    }
     if (!q->started || q->broken) {
         pthread_mutex_unlock(&q->lock);
         pthread_rwlock_unlock(&d->rw);
@@ -611,7 +614,7 @@ void net_kick(struct vq *q)
             if (ring_has_avail(&q->ring)) {
                 uint64_t one = 1;
                 if (write(q->kick_fd, &one, sizeof one) == sizeof one)
-                    q->c.kicks--; /* our own nudge is not the driver's kick */
+                    q->nudges++; /* our own nudge is not the driver's kick */
             }
             break;
         }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define OFFERED_PROTOCOL (VU_PROTO_MQ | VU_PROTO_REPLY_ACK | VU_PROTO_NET_MTU | VU_PROTO_CONFIG | VU_PROTO_STATUS)
@@ -100,9 +101,14 @@ static void try_start_ring(struct dev *d, struct vq *q)
         if (q->ring.last_avail >= q->num || q->ring.used_idx >= q->num)
             q->ring.last_avail = q->ring.used_idx = 0;
     } else {
-        q->ring.last_avail = (uint16_t)q->base;
-        /* Continue from what the driver saw last, also after a reconnect. */
-        q->ring.used_idx = q->ring.shadow_used = __atomic_load_n(&q->ring.used[1], __ATOMIC_ACQUIRE);
+        /* The used ring in the driver's memory is the truth: this device
+         * gives back every chain it takes, so a base that disagrees with
+         * used->idx comes from a front-end that lost track (virtio-user sends
+         * 0 when it reconnects). Resuming at used->idx re-processes only
+         * chains the driver still lent the device, never ones it got back. */
+        uint16_t used = __atomic_load_n(&q->ring.used[1], __ATOMIC_ACQUIRE);
+        q->ring.used_idx = q->ring.shadow_used = used;
+        q->ring.last_avail = (uint16_t)q->base == used ? (uint16_t)q->base : used;
     }
     q->broken = false;
     q->c.broken = 0;
@@ -114,6 +120,14 @@ static void try_start_ring(struct dev *d, struct vq *q)
         q->enabled = true;
     struct worker *w = engine_worker_for(d->dpu);
     q->worker = (int)(w - d->dpu->w);
+    /* A previous back-end may have died with kicks suppressed, and chains
+     * may already wait: ask for kicks and look at the ring once now. */
+    ring_set_kick_wanted(&q->ring, true);
+    if (ring_has_avail(&q->ring)) {
+        uint64_t one = 1;
+        if (write(q->kick_fd, &one, sizeof one) == sizeof one)
+            q->nudges++;
+    }
     engine_watch(w, q->kick_fd, &q->kick_src, EPOLLIN);
     pthread_mutex_unlock(&q->lock);
     if (!d->status_from_driver && d->features_set)
@@ -170,6 +184,37 @@ void vu_accept(struct dev *d)
     memset(&d->in, 0, sizeof d->in);
     if (engine_watch(&d->dpu->ctl, fd, &d->conn_src, EPOLLIN | EPOLLRDHUP))
         close_fd(&d->conn_fd);
+}
+
+void vu_connect(struct dev *d)
+{
+    if (d->conn_fd >= 0 || !d->path[0])
+        return;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return;
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    memcpy(a.sun_path, d->path, strnlen(d->path, sizeof a.sun_path - 1));
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) {
+        close(fd); /* nobody listens yet: the next tick tries again */
+        return;
+    }
+    d->conn_fd = fd;
+    memset(&d->in, 0, sizeof d->in);
+    if (engine_watch(&d->dpu->ctl, fd, &d->conn_src, EPOLLIN | EPOLLRDHUP))
+        close_fd(&d->conn_fd);
+}
+
+/* On the control thread, every second in client mode. */
+void vu_retry_all(struct vnet_dpu *dpu)
+{
+    pthread_mutex_lock(&dpu->lock);
+    for (uint32_t i = 0; i < dpu->nslots; i++)
+        if (dpu->slots[i])
+            vu_connect(dpu->slots[i]->dev);
+    pthread_mutex_unlock(&dpu->lock);
 }
 
 static struct vq *vq_at(struct dev *d, uint64_t index)

@@ -19,7 +19,7 @@ static vnet_dpu *start(void)
 {
     vnet_dpu *dpu = NULL;
     CHECK_EQ(vnet_dpu_create(NULL, &dpu), VNET_OK);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 2, VNET_BACKEND_ECHO), VNET_OK);
+    CHECK_EQ(vnet_dpu_start(dpu, dir, 2, VNET_BACKEND_ECHO, 0), VNET_OK);
     return dpu;
 }
 
@@ -300,20 +300,50 @@ static void test_start_errors(void)
 {
     vnet_dpu *dpu = NULL;
     CHECK_EQ(vnet_dpu_create(NULL, &dpu), VNET_OK);
-    CHECK_EQ(vnet_dpu_start(dpu, "/nonexistent/dir", 1, VNET_BACKEND_ECHO), VNET_E_INVALID_ARGUMENT);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 0, VNET_BACKEND_ECHO), VNET_E_INVALID_ARGUMENT);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, 9), VNET_E_INVALID_ARGUMENT);
+    CHECK_EQ(vnet_dpu_start(dpu, "/nonexistent/dir", 1, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
+    CHECK_EQ(vnet_dpu_start(dpu, dir, 0, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
+    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, 9, 0), VNET_E_INVALID_ARGUMENT);
     vnet_fn_info d = device(dpu, 3);
     CHECK_EQ(d.vhost_socket[0], '\0');
     CHECK_EQ(vnet_fn_set_backend(dpu, d.handle, VNET_BACKEND_SINK, 64), VNET_E_NOT_STARTED);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO), VNET_OK);
+    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO, 0), VNET_OK);
     CHECK_EQ(vnet_fn_query(dpu, d.handle, &d), VNET_OK);
     CHECK(d.vhost_socket[0] != '\0'); /* existing functions get their socket at start */
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO), VNET_E_INVALID_ARGUMENT);
+    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
     CHECK_EQ(vnet_fn_set_backend(dpu, d.handle, VNET_BACKEND_SINK, 64), VNET_OK);
     CHECK_EQ(vnet_fn_query(dpu, d.handle, &d), VNET_OK);
     CHECK_EQ(d.backend, VNET_BACKEND_SINK);
     CHECK_EQ(vnet_fn_set_backend(dpu, d.handle, VNET_BACKEND_GEN, 20), VNET_E_INVALID_ARGUMENT);
+    vnet_dpu_destroy(dpu);
+}
+
+/* Client mode: the front-end listens, the device connects, and connects
+ * again after the front-end went away and came back. */
+static void test_client_mode(void)
+{
+    vnet_dpu *dpu = NULL;
+    CHECK_EQ(vnet_dpu_create(NULL, &dpu), VNET_OK);
+    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO, VNET_START_CLIENT), VNET_OK);
+    char path[256];
+    snprintf(path, sizeof path, "%s/MT2306XZ00ABVNETS132D0F0.sock", dir);
+    int lfd = fe_listen(path);
+    CHECK(lfd >= 0);
+    vnet_fn_info d = device(dpu, 3);
+    CHECK_STR(d.vhost_socket, path);
+    struct fe f;
+    for (int round = 0; round < 2; round++) {
+        CHECK_EQ(fe_accept(&f, lfd, 3000), 0); /* round 1: after the retry tick */
+        CHECK_EQ(fe_setup(&f, VNET_F_VERSION_1, 2, 64), 0);
+        fe_post_rx(&f, 0, 2);
+        uint8_t frame[80] = {7};
+        fe_send(&f, 1, frame, sizeof frame);
+        CHECK_EQ(fe_take_used(&f, 0, NULL, 0, 2000), 92);
+        fe_close(&f);
+    }
+    CHECK_EQ(counters(dpu, d.handle, 1).packets, 2);
+    close(lfd);
+    unlink(path);
+    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO, 8), VNET_E_INVALID_ARGUMENT);
     vnet_dpu_destroy(dpu);
 }
 
@@ -325,6 +355,7 @@ int main(void)
     test_echo_traffic();
     test_misbehaving_rings();
     test_malformed_messages();
+    test_client_mode();
     rmdir(dir);
     return CHECK_SUMMARY();
 }

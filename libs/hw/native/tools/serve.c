@@ -24,7 +24,7 @@ int main(int argc, char **argv)
         backend = !strcmp(argv[3], "sink") ? VNET_BACKEND_SINK : !strcmp(argv[3], "gen") ? VNET_BACKEND_GEN
                 : !strcmp(argv[3], "tap") ? VNET_BACKEND_TAP : VNET_BACKEND_ECHO;
     vnet_dpu *dpu;
-    if (vnet_dpu_create(NULL, &dpu) || vnet_dpu_start(dpu, argv[1], 1, backend == VNET_BACKEND_TAP ? backend : VNET_BACKEND_ECHO)) {
+    if (vnet_dpu_create(NULL, &dpu) || vnet_dpu_start(dpu, argv[1], 1, backend == VNET_BACKEND_TAP ? backend : VNET_BACKEND_ECHO, 0)) {
         fprintf(stderr, "start: %s\n", dpu ? vnet_dpu_last_error(dpu) : "create failed");
         return 1;
     }
