@@ -33,10 +33,10 @@ export function ensureInstalled() {
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
 
 /** Debian packages the given commands come from; installed when missing and we are root. */
-export function ensureSystem(needs) {
+export function ensureSystem(needs, extraPackages = []) {
   const missing = Object.entries(needs).filter(([bin]) => !has(bin));
   if (missing.length === 0) return;
-  const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
+  const pkgs = [...new Set([...missing.map(([, pkg]) => pkg), ...extraPackages])];
   if (process.getuid?.() !== 0 || !has('apt-get')) {
     console.error(`missing: ${missing.map(([b]) => b).join(', ')}. Install them with: sudo apt-get install -y ${pkgs.join(' ')}`);
     process.exit(1);

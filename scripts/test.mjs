@@ -5,7 +5,8 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureInstalled, ensureSystem, nx, ROOT } from './lib.mjs';
 
-ensureSystem({ cc: 'gcc', make: 'make', chromium: 'chromium', 'dpdk-testpmd': 'dpdk-dev' });
+// libclang-rt-14-dev carries clang's libFuzzer runtime.
+ensureSystem({ cc: 'gcc', make: 'make', clang: 'clang', chromium: 'chromium', 'dpdk-testpmd': 'dpdk-dev' }, ['libclang-rt-14-dev']);
 ensureInstalled();
 
 const reports = join(ROOT, 'test-results/vitest');

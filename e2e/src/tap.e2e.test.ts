@@ -1,0 +1,62 @@
+/**
+ * The SF representor as a real TAP netdev: named like the real product's,
+ * up, with the device's MTU; frames from the driver (DPDK virtio-user) arrive
+ * on it, and frames the kernel sends on it reach the driver. Needs
+ * CAP_NET_ADMIN (CI runs as root).
+ */
+import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { virtnet } from './support/cli.js';
+import { Daemon, until } from './support/daemon.js';
+import { TestPmd } from './support/testpmd.js';
+
+let d: Daemon | undefined;
+let pmd: TestPmd | undefined;
+afterEach(async () => {
+  await pmd?.quit();
+  await d?.cleanup();
+  pmd = d = undefined;
+});
+
+const REP = 'en3f0pf0sf9701';
+const link = () => JSON.parse(execFileSync('ip', ['-j', '-s', 'link', 'show', REP], { encoding: 'utf8' }))[0];
+
+describe('TAP representor', () => {
+  it('carries frames both ways between the driver and the kernel', async () => {
+    d = await new Daemon({ env: { VIRTNET_DATAPATH: 'tap' } }).start();
+    const r = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:7a:01', '-t', '1400', '-n', '3', '-s', '256', '-u', '9701');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.sf_rep_net_device).toBe(REP);
+    const dev = (await virtnet(d.home, 'query', '-u', r.json.vuid, '-b')).json.devices[0];
+    expect(dev).toMatchObject({ datapath: 'tap', datapath_note: `TAP ${REP}` });
+    const l = link();
+    expect(l.ifindex).toBe(dev.sf_rep_net_ifindex);
+    expect(l.mtu).toBe(1400);
+    expect(l.flags).toContain('UP');
+
+    pmd = await new TestPmd(`net_virtio_user0,path=${dev.vhost_user_socket},queues=1,queue_size=256`).start();
+    // driver -> representor
+    const before = link().stats64.rx.packets;
+    await pmd.run('set fwd txonly');
+    await pmd.run('start');
+    await until('frames on the TAP', () => (link().stats64.rx.packets - before > 1000 ? true : undefined));
+    await pmd.run('stop');
+
+    // representor -> driver: the kernel broadcasts UDP out of the TAP
+    execFileSync('ip', ['addr', 'add', '198.18.77.1/24', 'dev', REP]);
+    await pmd.run('set fwd rxonly');
+    await pmd.run('start');
+    const sock = createSocket('udp4');
+    await new Promise<void>((res) => sock.bind(0, '198.18.77.1', () => res()));
+    sock.setBroadcast(true);
+    for (let i = 0; i < 20; i++) await new Promise<void>((res) => sock.send(Buffer.alloc(100), 9, '198.18.77.255', () => res()));
+    sock.close();
+    await until('frames from the TAP at the driver', async () => {
+      const q = (await virtnet(d!.home, 'stats', '-u', dev.vuid, '-q', '0')).json.queues[0];
+      return q.packets >= 20 ? q : undefined;
+    });
+    await pmd.run('stop');
+    expect((await pmd.xstats())['rx_q0_good_packets']).toBeGreaterThanOrEqual(20);
+  });
+});
