@@ -14,6 +14,7 @@ let instances = 0;
 export class TestPmd {
   private proc?: ChildProcess;
   private out = '';
+  private err = '';
 
   /** vdev: e.g. net_virtio_user0,path=SOCK,queues=2 */
   constructor(
@@ -30,10 +31,11 @@ export class TestPmd {
     // not: line buffering keeps a command's output before the next prompt.
     const proc = spawn('stdbuf', ['-oL', TESTPMD, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
+    // Prompts are read from stdout only: stderr lines can land inside one.
     proc.stdout!.on('data', (d) => (this.out += d));
-    proc.stderr!.on('data', (d) => (this.out += d));
-    await until(`testpmd's prompt (output:\n${this.out})`, () => {
-      if (proc.exitCode !== null) throw new Abort(`testpmd exited with ${proc.exitCode}:\n${this.out}`);
+    proc.stderr!.on('data', (d) => (this.err += d));
+    await until(`testpmd's prompt (output:\n${this.out}\n${this.err})`, () => {
+      if (proc.exitCode !== null) throw new Abort(`testpmd exited with ${proc.exitCode}:\n${this.out}\n${this.err}`);
       return this.out.includes('testpmd> ') ? true : undefined;
     }, 30_000);
     return this;

@@ -1,6 +1,7 @@
 /* serve: one emulated DPU with one hot-plugged device on a vhost-user
  * socket, printing its queue counters every second. For trying a front-end
- * by hand:  build/serve DIR [QUEUES] [echo|sink|gen|tap]  */
+ * by hand, and for the data-path benchmark (one worker thread):
+ *   build/serve DIR [QUEUES] [echo|sink|gen|tap] [GEN_FRAME_SIZE] [FEATURES_HEX] */
 #include "vnet.h"
 
 #include <signal.h>
@@ -40,13 +41,16 @@ int main(int argc, char **argv)
     s.max_queue_size = 1024;
     s.features = VNET_F_VERSION_1 | VNET_F_MAC | VNET_F_MTU | VNET_F_STATUS | (1ull << 15) |
                  ((queues & 1) ? VNET_F_CTRL_VQ | VNET_F_MQ : 0);
+    if (argc > 5)
+        s.features |= strtoull(argv[5], NULL, 16);
     vnet_fn_info info;
     if (vnet_fn_create(dpu, &s, &info)) {
         fprintf(stderr, "create: %s\n", vnet_dpu_last_error(dpu));
         return 1;
     }
+    uint32_t gen_size = argc > 4 ? (uint32_t)atoi(argv[4]) : 64;
     if (backend != VNET_BACKEND_ECHO && backend != VNET_BACKEND_TAP)
-        vnet_fn_set_backend(dpu, info.handle, backend, 64);
+        vnet_fn_set_backend(dpu, info.handle, backend, gen_size);
     printf("%s\n", info.vhost_socket);
     fflush(stdout);
     signal(SIGINT, on_signal);
