@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { ensureInstalled, ensureSystem, nx, ROOT } from './lib.mjs';
 
 // libclang-rt-14-dev carries clang's libFuzzer runtime.
-ensureSystem({ cc: 'gcc', make: 'make', clang: 'clang', chromium: 'chromium', 'dpdk-testpmd': 'dpdk-dev' }, ['libclang-rt-14-dev']);
+ensureSystem(
+  { cc: 'gcc', make: 'make', clang: 'clang', chromium: 'chromium', 'dpdk-testpmd': 'dpdk-dev', ip: 'iproute2', 'qemu-system-x86_64': 'qemu-system-x86', busybox: 'busybox-static' },
+  ['libclang-rt-14-dev'],
+);
 ensureInstalled();
 
 const reports = join(ROOT, 'test-results/vitest');
