@@ -103,7 +103,7 @@ void dev_fill_info(struct dev *d, vnet_fn_info *info)
     info->driver_features = __atomic_load_n(&d->features, __ATOMIC_RELAXED) & ~F_PROTOCOL_FEATURES;
     info->protocol_features = __atomic_load_n(&d->protocol_features, __ATOMIC_RELAXED);
     info->enabled_queues = enabled;
-    info->connected = d->conn_fd >= 0;
+    info->connected = __atomic_load_n(&d->connected, __ATOMIC_ACQUIRE);
     info->backend = d->backend;
     info->rep_ifindex = d->tap_ifindex;
     info->protocol_errors = __atomic_load_n(&d->protocol_errors, __ATOMIC_RELAXED);
@@ -168,11 +168,14 @@ void dev_destroy(struct dev *d)
         return;
     struct vnet_dpu *dpu = d->dpu;
     if (dpu->started) {
+        /* From here the control thread ignores the device; once quiesced it
+         * is not inside any of its handlers, and its fds are ours. */
+        __atomic_store_n(&d->dying, 1, __ATOMIC_RELEASE);
         if (d->listen_fd >= 0)
             engine_unwatch(&dpu->ctl, d->listen_fd);
+        engine_quiesce(dpu);
         if (d->conn_fd >= 0)
             engine_unwatch(&dpu->ctl, d->conn_fd);
-        engine_quiesce(dpu);
         if (d->listen_fd >= 0) {
             close(d->listen_fd);
             d->listen_fd = -1;

@@ -745,7 +745,7 @@ int vnet_fn_driver_write_status(vnet_dpu *dpu, uint32_t handle, uint8_t status)
     if (rc)
         return rc;
     struct dev *d = fn->dev;
-    if (d->conn_fd >= 0) {
+    if (__atomic_load_n(&d->connected, __ATOMIC_ACQUIRE)) {
         rc = fail(dpu, VNET_E_NOT_SUPPORTED, "%s: a vhost-user front-end drives this device", fn->info.vuid);
     } else if (status == 0) {
         /* virtio 1.2, 2.1.2: writing 0 resets the device. */
@@ -769,7 +769,7 @@ int vnet_fn_driver_write_features(vnet_dpu *dpu, uint32_t handle, uint64_t featu
     if (rc)
         return rc;
     struct dev *d = fn->dev;
-    if (d->conn_fd >= 0)
+    if (__atomic_load_n(&d->connected, __ATOMIC_ACQUIRE))
         rc = fail(dpu, VNET_E_NOT_SUPPORTED, "%s: a vhost-user front-end drives this device", fn->info.vuid);
     else if (__atomic_load_n(&d->status, __ATOMIC_ACQUIRE) & VNET_STATUS_FEATURES_OK)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "features are fixed once FEATURES_OK is set");

@@ -80,6 +80,8 @@ struct dev {
     char path[SOCK_PATH_MAX];
     int listen_fd;
     int conn_fd;
+    uint8_t connected;          /* conn_fd >= 0, for readers on other threads; atomic access */
+    uint8_t dying;              /* being destroyed: the control thread lets go; atomic access */
     struct evsrc listen_src;
     struct evsrc conn_src;
     struct conn_in in;

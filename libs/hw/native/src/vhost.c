@@ -152,8 +152,8 @@ static void reset_device(struct dev *d)
         pthread_mutex_unlock(&q->lock);
     }
     mem_unmap(&d->mem);
-    d->features = 0;
-    d->protocol_features = 0;
+    __atomic_store_n(&d->features, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&d->protocol_features, 0, __ATOMIC_RELAXED);
     d->features_set = false;
     d->status_from_driver = false;
     d->hdr_len = 12;
@@ -166,15 +166,20 @@ void vu_disconnect(struct dev *d)
     if (d->conn_fd < 0)
         return;
     engine_unwatch(&d->dpu->ctl, d->conn_fd);
-    reset_device(d); /* before the fd goes: "not connected" means reset */
+    reset_device(d); /* before the flag goes: "not connected" means reset */
+    __atomic_store_n(&d->connected, 0, __ATOMIC_RELEASE);
     close_fd(&d->conn_fd);
     for (int i = 0; i < d->in.nfds; i++)
         close(d->in.fds[i]);
     memset(&d->in, 0, sizeof d->in);
 }
 
+static bool dying(struct dev *d) { return __atomic_load_n(&d->dying, __ATOMIC_ACQUIRE); }
+
 void vu_accept(struct dev *d)
 {
+    if (dying(d))
+        return;
     int fd = accept4(d->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0)
         return;
@@ -187,11 +192,13 @@ void vu_accept(struct dev *d)
     memset(&d->in, 0, sizeof d->in);
     if (engine_watch(&d->dpu->ctl, fd, &d->conn_src, EPOLLIN | EPOLLRDHUP))
         close_fd(&d->conn_fd);
+    else
+        __atomic_store_n(&d->connected, 1, __ATOMIC_RELEASE);
 }
 
 void vu_connect(struct dev *d)
 {
-    if (d->conn_fd >= 0 || !d->path[0])
+    if (d->conn_fd >= 0 || !d->path[0] || dying(d))
         return;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -208,6 +215,8 @@ void vu_connect(struct dev *d)
     memset(&d->in, 0, sizeof d->in);
     if (engine_watch(&d->dpu->ctl, fd, &d->conn_src, EPOLLIN | EPOLLRDHUP))
         close_fd(&d->conn_fd);
+    else
+        __atomic_store_n(&d->connected, 1, __ATOMIC_RELEASE);
 }
 
 /* On the control thread, every second in client mode. */
@@ -267,7 +276,7 @@ static bool handle(struct dev *d, uint32_t req, uint32_t flags, const uint8_t *p
             return true;
         }
         pthread_rwlock_wrlock(&d->rw);
-        d->features = u64;
+        __atomic_store_n(&d->features, u64, __ATOMIC_RELAXED);
         d->features_set = true;
         d->hdr_len = (u64 & (F_VERSION_1 | F_MRG_RXBUF)) ? 12 : 10;
         pthread_rwlock_unlock(&d->rw);
@@ -292,7 +301,7 @@ static bool handle(struct dev *d, uint32_t req, uint32_t flags, const uint8_t *p
         reply_u64(d, req, OFFERED_PROTOCOL);
         return true;
     case VU_SET_PROTOCOL_FEATURES:
-        d->protocol_features = u64 & OFFERED_PROTOCOL;
+        __atomic_store_n(&d->protocol_features, u64 & OFFERED_PROTOCOL, __ATOMIC_RELAXED);
         ack(d, req, flags, (u64 & ~OFFERED_PROTOCOL) ? 1 : 0);
         return true;
     case VU_GET_QUEUE_NUM:
@@ -519,6 +528,11 @@ static void finish_message(struct dev *d)
 
 void vu_readable(struct dev *d)
 {
+    if (dying(d)) {
+        /* dev_destroy takes over the connection; stop watching it here. */
+        engine_unwatch(&d->dpu->ctl, d->conn_fd);
+        return;
+    }
     while (d->conn_fd >= 0) {
         struct conn_in *in = &d->in;
         uint32_t need;
