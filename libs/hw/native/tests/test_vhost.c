@@ -317,6 +317,45 @@ static void test_start_errors(void)
     vnet_dpu_destroy(dpu);
 }
 
+/* The control queue, when the front-end hands it to the device (5.1.6.5). */
+static uint8_t ctrl(struct fe *f, int q, const uint8_t *cmd, uint32_t len)
+{
+    struct fe_ring *r = &f->r[q];
+    uint8_t *buf = f->mem + r->buf_off;
+    memcpy(buf, cmd, len);
+    buf[256] = 0xee;
+    r->desc[0] = (struct split_desc){fe_gpa(f, buf), len, DESC_F_NEXT, 1};
+    r->desc[1] = (struct split_desc){fe_gpa(f, buf + 256), 1, DESC_F_WRITE, 0};
+    r->avail[2 + (r->avail_idx % r->num)] = 0;
+    __atomic_store_n(&r->avail[1], (uint16_t)(r->avail_idx + 1), __ATOMIC_RELEASE);
+    r->avail_idx++;
+    uint64_t one = 1;
+    if (write(r->kick, &one, 8) != 8)
+        return 0xff;
+    if (fe_take_used(f, q, NULL, 0, 2000) != 1)
+        return 0xfe;
+    return buf[256];
+}
+
+static void test_control_queue(void)
+{
+    vnet_dpu *dpu = start();
+    vnet_fn_info d = device(dpu, 5);
+    struct fe f;
+    CHECK_EQ(fe_connect(&f, d.vhost_socket), 0);
+    CHECK_EQ(fe_setup(&f, VNET_F_VERSION_1 | VNET_F_CTRL_VQ | VNET_F_MQ, 5, 64), 0);
+    const uint8_t pairs2[] = {4, 0, 2, 0}, pairs3[] = {4, 0, 3, 0}, mac[] = {1, 1, 2, 0, 0, 0, 0, 9};
+    const uint8_t promisc[] = {0, 0, 1}, unknown[] = {42, 0};
+    CHECK_EQ(ctrl(&f, 4, pairs2, sizeof pairs2), 0);  /* VIRTIO_NET_OK */
+    CHECK_EQ(ctrl(&f, 4, pairs3, sizeof pairs3), 1);  /* more pairs than the device has */
+    CHECK_EQ(ctrl(&f, 4, mac, sizeof mac), 0);
+    CHECK_EQ(ctrl(&f, 4, promisc, sizeof promisc), 0);
+    CHECK_EQ(ctrl(&f, 4, unknown, sizeof unknown), 1);
+    CHECK_EQ(counters(dpu, d.handle, 4).packets, 5);
+    fe_close(&f);
+    vnet_dpu_destroy(dpu);
+}
+
 /* Client mode: the front-end listens, the device connects, and connects
  * again after the front-end went away and came back. */
 static void test_client_mode(void)
@@ -356,6 +395,7 @@ int main(void)
     test_misbehaving_rings();
     test_malformed_messages();
     test_client_mode();
+    test_control_queue();
     rmdir(dir);
     return CHECK_SUMMARY();
 }
