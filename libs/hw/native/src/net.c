@@ -154,6 +154,16 @@ void net_stop_queue(struct vq *q)
     disarm_timer(q);
 }
 
+/* The driver made the ring unusable (a head outside it): stop the queue and
+ * ask for a reset, as virtio 1.2, 2.1.2 lets a device do. */
+static void mark_broken(struct dev *d, struct vq *q)
+{
+    q->broken = true;
+    q->c.broken = 1;
+    q->c.bad_desc_errors++;
+    __atomic_or_fetch(&d->status, VNET_STATUS_NEEDS_RESET, __ATOMIC_RELEASE);
+}
+
 /* ---- copying between iovecs ---- */
 
 struct cursor {
@@ -220,9 +230,7 @@ static int rx_put(struct dev *d, struct vq *rx, const uint8_t *hdr, const uint8_
         if (r == RING_EMPTY || nused == MRG_MAX_CHAINS)
             goto no_room;
         if (r == RING_E_HEAD) {
-            rx->broken = true;
-            rx->c.broken = 1;
-            rx->c.bad_desc_errors++;
+            mark_broken(d, rx);
             goto no_room;
         }
         if (r < 0 || c.nout) {
@@ -331,10 +339,7 @@ static unsigned tx_burst(struct dev *d, struct vq *q)
         if (r == RING_EMPTY)
             break;
         if (r == RING_E_HEAD) {
-            q->broken = true;
-            q->c.broken = 1;
-            q->c.bad_desc_errors++;
-            __atomic_or_fetch(&d->status, VNET_STATUS_NEEDS_RESET, __ATOMIC_RELEASE);
+            mark_broken(d, q);
             break;
         }
         done++;
@@ -419,9 +424,7 @@ static unsigned ctrl_burst(struct dev *d, struct vq *q)
         if (r == RING_EMPTY)
             break;
         if (r == RING_E_HEAD) {
-            q->broken = true;
-            q->c.broken = 1;
-            q->c.bad_desc_errors++;
+            mark_broken(d, q);
             break;
         }
         done++;

@@ -176,6 +176,17 @@ void vu_disconnect(struct dev *d)
 
 static bool dying(struct dev *d) { return __atomic_load_n(&d->dying, __ATOMIC_ACQUIRE); }
 
+/* Makes fd the device's front-end connection (accepted or connected). */
+static void attach(struct dev *d, int fd)
+{
+    d->conn_fd = fd;
+    memset(&d->in, 0, sizeof d->in);
+    if (engine_watch(&d->dpu->ctl, fd, &d->conn_src, EPOLLIN | EPOLLRDHUP))
+        close_fd(&d->conn_fd);
+    else
+        __atomic_store_n(&d->connected, 1, __ATOMIC_RELEASE);
+}
+
 void vu_accept(struct dev *d)
 {
     if (dying(d))
@@ -188,12 +199,7 @@ void vu_accept(struct dev *d)
         close(fd);
         return;
     }
-    d->conn_fd = fd;
-    memset(&d->in, 0, sizeof d->in);
-    if (engine_watch(&d->dpu->ctl, fd, &d->conn_src, EPOLLIN | EPOLLRDHUP))
-        close_fd(&d->conn_fd);
-    else
-        __atomic_store_n(&d->connected, 1, __ATOMIC_RELEASE);
+    attach(d, fd);
 }
 
 void vu_connect(struct dev *d)
@@ -211,12 +217,7 @@ void vu_connect(struct dev *d)
         close(fd); /* nobody listens yet: the next tick tries again */
         return;
     }
-    d->conn_fd = fd;
-    memset(&d->in, 0, sizeof d->in);
-    if (engine_watch(&d->dpu->ctl, fd, &d->conn_src, EPOLLIN | EPOLLRDHUP))
-        close_fd(&d->conn_fd);
-    else
-        __atomic_store_n(&d->connected, 1, __ATOMIC_RELEASE);
+    attach(d, fd);
 }
 
 /* On the control thread, every second in client mode. */
