@@ -5,6 +5,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
+  HostActionParamsSchema,
   HotplugRequestSchema,
   ModifyDeviceParamsSchema,
   ModifyQueueParamsSchema,
@@ -168,6 +169,29 @@ export function buildProgram(io: Io, version: string): Command {
         check(ModifyQueueParamsSchema, { selector: selector(modify.opts()), queue: { event_mode: f.event_mode, period_us: f.period, max_count: f.max_count } }),
       ),
     );
+
+  const host = program.command('host').description('the host side: what its driver sees; the sim host can unbind, bind and run traffic');
+  host
+    .command('list', { isDefault: true })
+    .description('host mode, vnet-host, and its driver state per device')
+    .action(() => run('host', {}));
+  for (const action of ['unbind', 'bind'] as const) {
+    host
+      .command(action)
+      .description(action === 'unbind' ? "unbind the host's driver from a device (as echo BDF > .../unbind)" : "bind the host's driver again (probe, DRIVER_OK)")
+      .addOption(pfOption())
+      .addOption(vfOption())
+      .addOption(vuidOption())
+      .action((f: SelectorFlags) => run('host_action', check(HostActionParamsSchema, { selector: selector(f), action })));
+  }
+  host
+    .command('profile')
+    .description('traffic the sim host runs on a device')
+    .addOption(pfOption())
+    .addOption(vfOption())
+    .addOption(vuidOption())
+    .argument('<profile>', 'idle, ping or bulk')
+    .action((profile: string, f: SelectorFlags) => run('host_action', check(HostActionParamsSchema, { selector: selector(f), action: 'profile', profile })));
 
   program
     .command('version')

@@ -5,6 +5,7 @@ import { PrismaService } from './database/prisma.service.js';
 import { AuditService } from './devices/audit.service.js';
 import { DevicesController } from './devices/devices.controller.js';
 import { DevicesService } from './devices/devices.service.js';
+import { HostService } from './hosts/host.js';
 import { EventBus } from './events/event-bus.js';
 import { EventsGateway } from './events/events.gateway.js';
 import { Telemetry } from './events/telemetry.js';
@@ -22,7 +23,7 @@ export interface Boot {
   inventory: Inventory;
 }
 
-@Module({ providers: [DevicesService, AuditService], controllers: [DevicesController], exports: [DevicesService, AuditService] })
+@Module({ providers: [DevicesService, AuditService, HostService], controllers: [DevicesController], exports: [DevicesService, AuditService, HostService] })
 class DevicesModule {}
 
 @Module({ imports: [DevicesModule], providers: [SystemService], controllers: [SystemController], exports: [SystemService] })

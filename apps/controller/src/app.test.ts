@@ -104,6 +104,10 @@ describe('REST', () => {
       '/api/v1/devices/{vuid}/stats',
       '/api/v1/events',
       '/api/v1/health',
+      '/api/v1/host',
+      '/api/v1/host/devices/{vuid}/bind',
+      '/api/v1/host/devices/{vuid}/profile',
+      '/api/v1/host/devices/{vuid}/unbind',
       '/api/v1/version',
     ]);
     expect(doc.paths['/api/v1/devices'].post.requestBody.content['application/json'].schema.properties.mac.description).toMatch(/MAC/);

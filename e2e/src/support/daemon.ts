@@ -65,7 +65,7 @@ export class Daemon {
   get env(): NodeJS.ProcessEnv {
     // Echo representors by default: TAP names are global to the machine, and
     // tests run beside each other (and beside a developer's controller).
-    return { ...process.env, VIRTNET_HOME: this.home, VIRTNET_HTTP_PORT: String(this.port), VIRTNET_LOG_LEVEL: 'info', VIRTNET_DATAPATH: 'echo', ...this.extraEnv };
+    return { ...process.env, VIRTNET_HOME: this.home, VIRTNET_HTTP_PORT: String(this.port), VIRTNET_LOG_LEVEL: 'info', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external', ...this.extraEnv };
   }
 
   async start(): Promise<this> {
@@ -105,6 +105,16 @@ export class Daemon {
 
   async cleanup(): Promise<void> {
     await this.kill();
+    // The sim host outlives the controller by design; a test's must not outlive the test.
+    const pidFile = join(this.home, 'vnet-host.pid');
+    if (existsSync(pidFile)) {
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     rmSync(this.home, { recursive: true, force: true });
   }
 

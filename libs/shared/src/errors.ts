@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { status: 400, summary: 'The configuration file is invalid' },
   SYSTEM_ERROR: { status: 500, summary: 'A system call of the data path failed (socket, TAP, thread)' },
   NOT_STARTED: { status: 409, summary: 'The data path is not started' },
+  HOST_UNREACHABLE: { status: 503, summary: 'The simulated host (vnet-host) does not answer' },
+  TIMEOUT: { status: 504, summary: 'The change did not take effect in time' },
   NOT_FOUND: { status: 404, summary: 'No such resource' },
   DAEMON_UNREACHABLE: { status: 503, summary: 'The controller is not running or its socket is unreachable' },
   INTERNAL: { status: 500, summary: 'An internal error; the controller log has details' },

@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import {
   HealthResultSchema,
+  HostActionParamsSchema,
+  HostStatusSchema,
   HotplugRequestSchema,
   HotplugResultSchema,
   ListResultSchema,
@@ -33,6 +35,8 @@ export const RPC_METHODS = {
   stats: { params: StatsParamsSchema, result: StatsResultSchema },
   version: { params: NoParams, result: VersionResultSchema },
   health: { params: NoParams, result: HealthResultSchema },
+  host: { params: NoParams, result: HostStatusSchema },
+  host_action: { params: HostActionParamsSchema, result: HostStatusSchema },
 } as const;
 
 export type RpcMethod = keyof typeof RPC_METHODS;

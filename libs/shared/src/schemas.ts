@@ -308,3 +308,33 @@ export const AuditEventSchema = z.object({
   detail: z.string().nullable(),
 });
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+/** The host side as the controller sees it (the sim host, vnet-host, reports these). */
+export const HostProfileSchema = z.enum(['idle', 'ping', 'bulk']).describe('Traffic the simulated host runs on a device');
+export const HostDeviceSchema = z.object({
+  vuid: z.string(),
+  state: z.enum(['probing', 'bound', 'unbound']).describe('The host driver: probing the device, bound to it, or unbound'),
+  profile: HostProfileSchema,
+  queue_pairs: int(),
+  tx_frames: int(),
+  rx_frames: int(),
+  rx_bytes: int(),
+  probes: int().describe('Times the host driver probed the device'),
+  reconnects: int().describe('Times the host reconnected to a restarted controller without re-probing'),
+});
+export type HostDevice = z.infer<typeof HostDeviceSchema>;
+export const HostStatusSchema = z.object({
+  mode: z.enum(['sim', 'qemu', 'external']),
+  running: z.boolean(),
+  pid: int().nullable(),
+  devices: z.array(HostDeviceSchema),
+});
+export type HostStatus = z.infer<typeof HostStatusSchema>;
+export const HostActionParamsSchema = z
+  .object({
+    selector: SingleSelectorSchema,
+    action: z.enum(['unbind', 'bind', 'profile']),
+    profile: HostProfileSchema.optional(),
+  })
+  .strict()
+  .refine((p) => (p.action === 'profile') === (p.profile !== undefined), { error: 'profile (and only profile) takes a traffic profile', path: ['profile'] });

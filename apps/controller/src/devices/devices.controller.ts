@@ -58,6 +58,18 @@ export class DevicesController {
     return this.devices.unplug({ selector: { vuid } }, 'api');
   }
 
+  @Get('host')
+  host() {
+    return this.devices.hostStatus();
+  }
+
+  @Post('host/devices/:vuid/:action')
+  @HttpCode(200)
+  hostAction(@Param('vuid') vuid: string, @Param('action') action: string, @Body() body: unknown) {
+    const profile = (body as { profile?: unknown } | undefined)?.profile;
+    return this.devices.hostAction({ selector: { vuid }, action, ...(profile !== undefined ? { profile } : {}) }, 'api');
+  }
+
   @Get('events')
   async events(@Query() query: unknown) {
     const q = parseOrThrow(EventsQuerySchema, query);

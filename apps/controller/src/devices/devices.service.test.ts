@@ -10,6 +10,8 @@ import type { AuditStore, DeviceRow, DeviceRowPatch, DeviceStore, NewAuditEvent,
 import { EventBus } from '../events/event-bus.js';
 import { buildInventory } from '../hardware/inventory.js';
 import { AuditService } from './audit.service.js';
+import { HostService } from '../hosts/host.js';
+import { loadSettings } from '../settings/settings.js';
 import { DevicesService } from './devices.service.js';
 
 class MemoryDevices implements DeviceStore {
@@ -62,7 +64,9 @@ async function service(store = new MemoryDevices(), conf: object = {}, profile: 
   const hw = new NativeHardware(inv.overrides);
   hws.push(hw);
   const audit = new MemoryAudit();
-  const s = new DevicesService(hw, store, inv, VirtnetConfSchema.parse(conf), new EventBus(), new AuditService(audit));
+  const settings = loadSettings({ VIRTNET_HOME: '/nonexistent', VIRTNET_HOST: 'external', VIRTNET_VHOST_MODE: 'client' });
+  const host = new HostService(settings);
+  const s = new DevicesService(hw, store, inv, VirtnetConfSchema.parse(conf), new EventBus(), new AuditService(audit), host, settings);
   await s.onModuleInit();
   return { s, hw, store, audit };
 }

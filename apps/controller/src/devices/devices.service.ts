@@ -10,6 +10,7 @@ import {
   HotplugRequestSchema,
   ModifyDeviceParamsSchema,
   ModifyQueueParamsSchema,
+  HostActionParamsSchema,
   QueryParamsSchema,
   StatsParamsSchema,
   UnplugParamsSchema,
@@ -21,6 +22,7 @@ import {
   parseOrThrow,
   type ControllerInfo,
   type Device,
+  type HostStatus,
   type HotplugResult,
   type ListResult,
   type QueryResult,
@@ -37,6 +39,10 @@ import { HARDWARE } from '../hardware/hardware.module.js';
 import { STATIC_PF_DEFAULTS, STATIC_PF_MAC_BASE, VF_MAC_BASE, newDeviceFeatures, type Inventory } from '../hardware/inventory.js';
 import { CONF, INVENTORY } from '../hardware/tokens.js';
 import { AuditService, type Actor } from './audit.service.js';
+import { HostService } from '../hosts/host.js';
+import { SETTINGS, type Settings } from '../settings/settings.js';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { toControllerInfo, toDevice, toQueueStats } from './device-view.js';
 
 type Note = (target: string, detail: string) => void;
@@ -66,6 +72,8 @@ export class DevicesService implements OnModuleInit {
     @Inject(CONF) private readonly conf: VirtnetConf,
     @Inject(EventBus) private readonly events: EventBus,
     @Inject(AuditService) private readonly audit: AuditService,
+    @Inject(HostService) private readonly host: HostService,
+    @Inject(SETTINGS) private readonly settings: Settings,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -105,6 +113,7 @@ export class DevicesService implements OnModuleInit {
       }
     }
     await this.createConfiguredFunctions(rows, report);
+    this.sweepSockets();
     const fallback = this.hw.list().find((f) => f.backend === 'echo' && f.backendNote.startsWith('echo:'));
     if (fallback) this.log.warn(`representors run in echo mode (RX receives what TX sent): ${fallback.backendNote}`);
     this.log.log(`recovery: ${report.recovered} devices recovered, ${report.created} static PFs and VFs created, ${report.failed.length} failed`);
@@ -117,6 +126,21 @@ export class DevicesService implements OnModuleInit {
    * configured bases (base + 0, base + 1, ...), and stores them in one
    * transaction.
    */
+  /**
+   * Removes vhost-user sockets of devices that no longer exist (left by a
+   * controller killed before it could). Live devices keep theirs: a host
+   * watching the directory must not take a restart for an unplug. In client
+   * mode the sockets are the front-ends' and stay.
+   */
+  private sweepSockets(): void {
+    if (this.settings.vhostMode !== 'server') return;
+    const live = new Set(this.hw.list().map((f) => f.vhostSocket));
+    for (const f of readdirSync(this.settings.vhostDir)) {
+      const path = join(this.settings.vhostDir, f);
+      if (f.endsWith('.sock') && !live.has(path)) rmSync(path, { force: true });
+    }
+  }
+
   private async createConfiguredFunctions(rows: DeviceRow[], report: RecoveryReport): Promise<void> {
     const p = this.hw.profile;
     const vfsPerPf = this.conf.vf?.vfs_per_pf ?? 0;
@@ -293,6 +317,34 @@ export class DevicesService implements OnModuleInit {
       queues = queues.filter((q) => q.qid === p.queue_id);
     }
     return { vuid: fn.vuid, pf_id: fn.pfId, ...(fn.vfId !== null ? { vf_id: fn.vfId } : {}), queues: queues.map((q) => toQueueStats(fn, q)) };
+  }
+
+  hostStatus(): Promise<HostStatus> {
+    return this.host.status();
+  }
+
+  /**
+   * Asks the host to unbind or bind its driver (or change its traffic), and
+   * waits until the device sees it: after unbind the status register is
+   * clear, after bind the driver is DRIVER_OK again.
+   */
+  hostAction(params: unknown, actor: Actor): Promise<HostStatus> {
+    return this.mutate(actor, 'host_action', describeTarget(params), async (note) => {
+      const p = parseOrThrow(HostActionParamsSchema, params);
+      const l = this.select(p.selector)[0]!;
+      const vuid = l.row.vuid;
+      note(vuid, p.action === 'profile' ? `profile ${p.profile}` : p.action);
+      if (p.action === 'profile') await this.host.command(`profile ${vuid} ${p.profile!}`);
+      else await this.host.command(`${p.action} ${vuid}`);
+      const want = p.action === 'unbind' ? (s: number) => (s & 0b110) === 0 : p.action === 'bind' ? (s: number) => (s & 0b100) !== 0 : () => true;
+      const deadline = Date.now() + 10_000;
+      while (!want(this.hw.query(l.handle).deviceStatus)) {
+        if (Date.now() > deadline) throw new VirtnetError('TIMEOUT', `${vuid}: the host driver did not ${p.action} within 10 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      this.events.emit('device.updated', { device: toDevice(this.hw.query(l.handle), l.row.createdAt) });
+      return this.host.status();
+    });
   }
 
   /** handle -> VUID of every live device, for the telemetry sampler. */

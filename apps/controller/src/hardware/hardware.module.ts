@@ -1,8 +1,7 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { NativeHardware, type Hardware } from '@virtnet/hw';
 import type { VirtnetConf } from '@virtnet/shared';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { SETTINGS, type Settings } from '../settings/settings.js';
 import { CONF, INVENTORY } from './tokens.js';
 import type { Inventory } from './inventory.js';
@@ -11,19 +10,13 @@ export const HARDWARE = Symbol('HARDWARE');
 
 /**
  * The emulated DPU with its data path running: one vhost-user socket per
- * device under <home>/vhost. Sockets left by a controller that was killed
- * are removed first; the devices recovered next get fresh ones at the same
- * paths, where front-ends (QEMU with reconnect, DPDK) find them again.
+ * device under <home>/vhost. Recovered devices get fresh sockets at the same
+ * paths, where front-ends (QEMU with reconnect, DPDK, vnet-host) find them
+ * again; leftovers of devices that are gone are swept after recovery.
  */
 function openHardware(inv: Inventory, settings: Settings, conf: VirtnetConf): Hardware {
   const log = new Logger('hardware');
   mkdirSync(settings.vhostDir, { recursive: true, mode: 0o755 });
-  // In client mode the sockets there are the front-ends': leave them.
-  if (settings.vhostMode === 'server') {
-    for (const f of readdirSync(settings.vhostDir)) {
-      if (f.endsWith('.sock')) rmSync(join(settings.vhostDir, f), { force: true });
-    }
-  }
   const hw = new NativeHardware(inv.overrides);
   const workers = settings.vqWorkers ?? conf.eth_vq_workers ?? 1;
   hw.start(settings.vhostDir, workers, settings.datapath, settings.vhostMode === 'client');

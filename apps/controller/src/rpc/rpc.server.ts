@@ -39,6 +39,8 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
       modify_queue: (p) => devices.modifyQueue(p, 'cli'),
       version: () => system.version(),
       health: () => system.health(),
+      host: () => devices.hostStatus(),
+      host_action: (p) => devices.hostAction(p, 'cli'),
     };
     for (const [name, fn] of Object.entries(methods)) {
       this.rpc.addMethod(name, async (params) => {

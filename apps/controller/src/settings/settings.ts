@@ -27,6 +27,8 @@ export interface Settings {
   /** Where each device's vhost-user socket lives: <vhostDir>/<vuid>.sock */
   vhostDir: string;
   hostMode: HostMode;
+  /** Traffic vnet-host runs on each device it probes (sim host). */
+  hostProfile: 'idle' | 'ping' | 'bulk';
   datapath: Datapath;
   /** Data-path worker threads; null: virtnet.conf's eth_vq_workers, else 1. */
   vqWorkers: number | null;
@@ -59,7 +61,8 @@ const EnvSchema = z.object({
   VIRTNET_CONF: z.string().min(1).optional(),
   VIRTNET_PROFILE: z.string().min(1).optional(),
   VIRTNET_WEB_ROOT: z.string().min(1).optional(),
-  VIRTNET_HOST: z.enum(HOST_MODES).default('external'),
+  VIRTNET_HOST: z.enum(HOST_MODES).default('sim'),
+  VIRTNET_HOST_PROFILE: z.enum(['idle', 'ping', 'bulk']).default('ping'),
   VIRTNET_DATAPATH: z.enum(DATAPATHS).default('auto'),
   VIRTNET_VHOST_MODE: z.enum(VHOST_MODES).default('server'),
   VIRTNET_VQ_WORKERS: z
@@ -86,9 +89,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  if (e.VIRTNET_HOST !== 'external') {
+  if (e.VIRTNET_HOST === 'qemu') {
     throw new SettingsError([
-      `VIRTNET_HOST: the '${e.VIRTNET_HOST}' host adapter is not available yet; 'external' exposes each device's vhost-user socket for the front-end you run`,
+      `VIRTNET_HOST: the 'qemu' host adapter is not available yet; 'sim' runs the built-in host, 'external' exposes each device's vhost-user socket for the front-end you run`,
     ]);
   }
   const home = resolve(e.VIRTNET_HOME ?? defaultHome());
@@ -103,6 +106,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     vhostDir: join(home, 'vhost'),
     vhostMode: e.VIRTNET_VHOST_MODE,
     hostMode: e.VIRTNET_HOST,
+    hostProfile: e.VIRTNET_HOST_PROFILE,
     datapath: e.VIRTNET_DATAPATH,
     vqWorkers: e.VIRTNET_VQ_WORKERS ?? null,
     dbPath: join(home, 'virtnet.db'),

@@ -21,7 +21,7 @@ export async function startTestController(files: { profile?: object; conf?: obje
   const home = mkdtempSync(join(tmpdir(), 'vn-'));
   if (files.profile) writeFileSync(join(home, 'dpu-profile.json'), JSON.stringify(files.profile));
   if (files.conf) writeFileSync(join(home, 'virtnet.conf'), JSON.stringify(files.conf));
-  const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_DATAPATH: 'echo' });
+  const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external' });
   const running = await startController(settings, pino({ level: 'silent' }));
   return {
     running,

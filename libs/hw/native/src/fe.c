@@ -15,8 +15,6 @@
 #define FE_MEM (8u << 20)
 #define HDR 12u
 
-static void fe_init(struct fe *f);
-
 uint64_t fe_gpa(const struct fe *f, const void *p) { return f->gpa_base + (uint64_t)((const uint8_t *)p - f->mem); }
 
 int fe_connect(struct fe *f, const char *path)
@@ -36,7 +34,7 @@ int fe_connect(struct fe *f, const char *path)
     return 0;
 }
 
-static void fe_init(struct fe *f)
+void fe_init(struct fe *f)
 {
     memset(f, 0, sizeof *f);
     f->sock = f->memfd = -1;
@@ -140,10 +138,9 @@ static int req_u64(struct fe *f, uint32_t req, uint64_t v)
     return fe_request(f, req, 0, &v, 8, NULL, 0, NULL, 0);
 }
 
-int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize)
+/* Features, protocol features and ownership: the start of every session. */
+static int negotiate(struct fe *f, uint64_t features)
 {
-    if (nq > FE_MAX_QUEUES)
-        return -1;
     uint64_t offered = 0, proto = 0;
     if (fe_request(f, VU_GET_FEATURES, 0, NULL, 0, NULL, 0, &offered, 8))
         return -1;
@@ -151,13 +148,56 @@ int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize)
     if (offered & VU_F_PROTOCOL_FEATURES) {
         if (fe_request(f, VU_GET_PROTOCOL_FEATURES, 0, NULL, 0, NULL, 0, &proto, 8))
             return -1;
-        f->protocol_features = proto & (VU_PROTO_MQ | VU_PROTO_REPLY_ACK | VU_PROTO_CONFIG);
+        f->protocol_features = proto & (VU_PROTO_MQ | VU_PROTO_REPLY_ACK | VU_PROTO_CONFIG | VU_PROTO_STATUS);
         if (req_u64(f, VU_SET_PROTOCOL_FEATURES, f->protocol_features))
             return -1;
     }
-    if (fe_request(f, VU_SET_OWNER, 0, NULL, 0, NULL, 0, NULL, 0) || req_u64(f, VU_SET_FEATURES, f->features))
-        return -1;
+    return fe_request(f, VU_SET_OWNER, 0, NULL, 0, NULL, 0, NULL, 0) || req_u64(f, VU_SET_FEATURES, f->features) ? -1 : 0;
+}
 
+static int send_mem_table(struct fe *f)
+{
+    struct vu_memory m;
+    memset(&m, 0, sizeof m);
+    m.nregions = 1;
+    m.regions[0].gpa = f->gpa_base;
+    m.regions[0].size = f->mem_size;
+    m.regions[0].uva = (uint64_t)(uintptr_t)f->mem;
+    m.regions[0].mmap_offset = 0;
+    return fe_request(f, VU_SET_MEM_TABLE, 0, &m, 8 + sizeof(struct vu_region), &f->memfd, 1, NULL, 0);
+}
+
+/* Hands every ring to the back-end; base is where the driver resumes. */
+static int start_rings(struct fe *f)
+{
+    for (int i = 0; i < f->nq; i++) {
+        struct fe_ring *r = &f->r[i];
+        struct vu_state st = {(uint32_t)i, r->num};
+        struct vu_addr a = {(uint32_t)i, 0, (uint64_t)(uintptr_t)r->desc, (uint64_t)(uintptr_t)r->used,
+                            (uint64_t)(uintptr_t)r->avail, 0};
+        struct vu_state base = {(uint32_t)i, r->last_used};
+        uint64_t idx = (uint64_t)i;
+        if (fe_request(f, VU_SET_VRING_NUM, 0, &st, sizeof st, NULL, 0, NULL, 0) ||
+            fe_request(f, VU_SET_VRING_ADDR, 0, &a, sizeof a, NULL, 0, NULL, 0) ||
+            fe_request(f, VU_SET_VRING_BASE, 0, &base, sizeof base, NULL, 0, NULL, 0) ||
+            fe_request(f, VU_SET_VRING_CALL, 0, &idx, 8, &r->call, 1, NULL, 0) ||
+            fe_request(f, VU_SET_VRING_KICK, 0, &idx, 8, &r->kick, 1, NULL, 0))
+            return -1;
+        if (f->features & VU_F_PROTOCOL_FEATURES) {
+            struct vu_state en = {(uint32_t)i, 1};
+            if (fe_request(f, VU_SET_VRING_ENABLE, 0, &en, sizeof en, NULL, 0, NULL, 0))
+                return -1;
+        }
+    }
+    /* A request with a reply: everything before it has been applied. */
+    uint64_t features;
+    return fe_request(f, VU_GET_FEATURES, 0, NULL, 0, NULL, 0, &features, 8);
+}
+
+int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize)
+{
+    if (nq > FE_MAX_QUEUES || negotiate(f, features))
+        return -1;
     f->mem_size = FE_MEM;
     f->memfd = memfd_create("fe-mem", MFD_CLOEXEC);
     if (f->memfd < 0 || ftruncate(f->memfd, (off_t)f->mem_size))
@@ -166,16 +206,8 @@ int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize)
     if (f->mem == MAP_FAILED)
         return -1;
     memset(f->mem, 0, f->mem_size);
-    struct vu_memory m;
-    memset(&m, 0, sizeof m);
-    m.nregions = 1;
-    m.regions[0].gpa = f->gpa_base;
-    m.regions[0].size = f->mem_size;
-    m.regions[0].uva = (uint64_t)(uintptr_t)f->mem;
-    m.regions[0].mmap_offset = 0;
-    if (fe_request(f, VU_SET_MEM_TABLE, 0, &m, 8 + sizeof(struct vu_region), &f->memfd, 1, NULL, 0))
+    if (send_mem_table(f))
         return -1;
-
     f->nq = nq;
     uint64_t off = 0;
     for (int i = 0; i < nq; i++) {
@@ -201,26 +233,27 @@ int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize)
         r->used = (uint16_t *)(f->mem + r->used_off);
         r->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         r->call = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-        struct vu_state st = {(uint32_t)i, qsize};
-        struct vu_addr a = {(uint32_t)i, 0, (uint64_t)(uintptr_t)r->desc, (uint64_t)(uintptr_t)r->used,
-                            (uint64_t)(uintptr_t)r->avail, 0};
-        struct vu_state base = {(uint32_t)i, 0};
-        uint64_t idx = (uint64_t)i;
-        if (fe_request(f, VU_SET_VRING_NUM, 0, &st, sizeof st, NULL, 0, NULL, 0) ||
-            fe_request(f, VU_SET_VRING_ADDR, 0, &a, sizeof a, NULL, 0, NULL, 0) ||
-            fe_request(f, VU_SET_VRING_BASE, 0, &base, sizeof base, NULL, 0, NULL, 0) ||
-            fe_request(f, VU_SET_VRING_CALL, 0, &idx, 8, &r->call, 1, NULL, 0) ||
-            fe_request(f, VU_SET_VRING_KICK, 0, &idx, 8, &r->kick, 1, NULL, 0))
-            return -1;
-        if (f->features & VU_F_PROTOCOL_FEATURES) {
-            struct vu_state en = {(uint32_t)i, 1};
-            if (fe_request(f, VU_SET_VRING_ENABLE, 0, &en, sizeof en, NULL, 0, NULL, 0))
-                return -1;
-        }
     }
-    /* A request with a reply: everything before it has been applied. */
-    uint64_t status;
-    return fe_request(f, VU_GET_FEATURES, 0, NULL, 0, NULL, 0, &status, 8);
+    return start_rings(f);
+}
+
+int fe_reconnect(struct fe *f, const char *path)
+{
+    if (f->sock >= 0)
+        close(f->sock);
+    f->sock = -1;
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    if (!f->mem || strlen(path) >= sizeof a.sun_path)
+        return -1;
+    strcpy(a.sun_path, path);
+    f->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (f->sock < 0 || connect(f->sock, (struct sockaddr *)&a, sizeof a))
+        return -1;
+    struct timeval tv = {5, 0};
+    setsockopt(f->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return negotiate(f, f->features) || send_mem_table(f) || start_rings(f) ? -1 : 0;
 }
 
 static void kick(struct fe_ring *r)
@@ -252,6 +285,36 @@ int fe_send(struct fe *f, int q, const void *frame, size_t len)
     publish(r, d);
     kick(r);
     return 0;
+}
+
+uint16_t fe_inflight(const struct fe *f, int q)
+{
+    return (uint16_t)(f->r[q].avail_idx - f->r[q].last_used);
+}
+
+int fe_reap(struct fe *f, int q, uint64_t *bytes)
+{
+    struct fe_ring *r = &f->r[q];
+    int n = 0;
+    uint16_t idx = __atomic_load_n(&r->used[1], __ATOMIC_ACQUIRE);
+    while (r->last_used != idx) {
+        uint32_t *e = (uint32_t *)(r->used + 2) + 2u * (r->last_used % r->num);
+        if (bytes && e[1] > HDR)
+            *bytes += e[1] - HDR;
+        r->last_used++;
+        n++;
+    }
+    if (bytes && n)
+        fe_post_rx(f, q, n);
+    return n;
+}
+
+int fe_set_status(struct fe *f, uint8_t status)
+{
+    if (!(f->protocol_features & VU_PROTO_STATUS))
+        return 0;
+    uint64_t v = status;
+    return fe_request(f, VU_SET_STATUS, 0, &v, 8, NULL, 0, NULL, 0);
 }
 
 int fe_post_rx(struct fe *f, int q, int n)

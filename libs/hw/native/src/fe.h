@@ -39,6 +39,8 @@ struct fe {
     struct fe_ring r[FE_MAX_QUEUES];
 };
 
+/* An unconnected front-end with no fds (fe_close on it is harmless). */
+void fe_init(struct fe *f);
 int fe_connect(struct fe *f, const char *path);
 /* Server side (the back-end connects): listen at path / accept one back-end. */
 int fe_listen(const char *path);
@@ -50,6 +52,9 @@ int fe_request(struct fe *f, uint32_t req, uint32_t flags, const void *payload, 
 /* Negotiates `features` (masked by what the device offers) and starts `nq`
  * rings of `qsize` entries. */
 int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize);
+/* After the back-end went away: connects again and hands over the same
+ * memory and rings, where the driver left them (no re-probe). */
+int fe_reconnect(struct fe *f, const char *path);
 /* Posts one TX chain (a zero virtio-net header then the frame) and kicks. */
 int fe_send(struct fe *f, int q, const void *frame, size_t len);
 /* Posts `n` receive buffers of FE_BUF_SIZE bytes and kicks. */
@@ -57,6 +62,14 @@ int fe_post_rx(struct fe *f, int q, int n);
 /* Takes one used entry; returns its length, or -1 when none came within
  * timeout_ms. The buffer's contents are copied to out (up to cap bytes). */
 int fe_take_used(struct fe *f, int q, void *out, size_t cap, int timeout_ms);
+/* Chains lent to the device and not given back yet. */
+uint16_t fe_inflight(const struct fe *f, int q);
+/* Takes every used entry of a queue without waiting; returns how many. For
+ * an RX queue, `bytes` (may be NULL) gets the frame bytes received and the
+ * buffers are posted again. */
+int fe_reap(struct fe *f, int q, uint64_t *bytes);
+/* Writes the status register (SET_STATUS) when the device speaks it. */
+int fe_set_status(struct fe *f, uint8_t status);
 /* Guest-physical address of a byte of the shared memory. */
 uint64_t fe_gpa(const struct fe *f, const void *p);
 void fe_close(struct fe *f);

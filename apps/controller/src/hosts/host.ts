@@ -1,0 +1,128 @@
+/**
+ * The host side of the devices. `sim` runs vnet-host, a simulated host OS
+ * that probes every plugged device like a driver would and runs traffic on
+ * it; it is started once and outlives the controller, as a real host
+ * outlives its DPU's controller. `external` only exposes the sockets: the
+ * host is whatever front-end the user runs.
+ */
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { HostStatusSchema, VirtnetError, type HostStatus } from '@virtnet/shared';
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SETTINGS, type Settings } from '../settings/settings.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DEFAULT_BINARY = resolve(here, '../../../../libs/hw/native/build/vnet-host');
+
+export type HostCommand = `unbind ${string}` | `bind ${string}` | `profile ${string} ${'idle' | 'ping' | 'bulk'}`;
+
+/** One line to vnet-host's control socket, one JSON line back. */
+function ask(socket: string, line: string, timeoutMs = 3000): Promise<unknown> {
+  return new Promise((res, rej) => {
+    const s = connect(socket);
+    let buf = '';
+    const timer = setTimeout(() => {
+      s.destroy();
+      rej(new Error('vnet-host did not answer'));
+    }, timeoutMs);
+    s.setEncoding('utf8');
+    s.on('connect', () => s.write(line + '\n'));
+    s.on('data', (d: string) => (buf += d));
+    s.on('end', () => {
+      clearTimeout(timer);
+      try {
+        res(JSON.parse(buf));
+      } catch {
+        rej(new Error(`vnet-host answered ${JSON.stringify(buf.slice(0, 200))}`));
+      }
+    });
+    s.on('error', (e) => {
+      clearTimeout(timer);
+      rej(e);
+    });
+  });
+}
+
+@Injectable()
+export class HostService implements OnApplicationBootstrap {
+  private readonly log = new Logger('host');
+  private readonly socket: string;
+  private readonly pidFile: string;
+
+  constructor(@Inject(SETTINGS) private readonly settings: Settings) {
+    this.socket = join(settings.home, 'vnet-host.sock');
+    this.pidFile = join(settings.home, 'vnet-host.pid');
+  }
+
+  get mode(): Settings['hostMode'] {
+    return this.settings.hostMode;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.mode !== 'sim') return;
+    if (await this.alive()) {
+      this.log.log(`re-attached to the running vnet-host (pid ${this.pid() ?? '?'})`);
+      return;
+    }
+    const binary = process.env['VIRTNET_HOST_BINARY'] ?? DEFAULT_BINARY;
+    if (!existsSync(binary)) throw new Error(`vnet-host is not built (${binary}); run 'make -C libs/hw/native'`);
+    const out = openSync(join(this.settings.home, 'vnet-host.log'), 'a');
+    // Its own session: it survives the controller (a crash, a restart, an update).
+    const child = spawn(binary, ['--dir', this.settings.vhostDir, '--control', this.socket, '--profile', this.settings.hostProfile], {
+      detached: true,
+      stdio: ['ignore', out, out],
+    });
+    child.unref();
+    writeFileSync(this.pidFile, `${child.pid}\n`);
+    const deadline = Date.now() + 5000;
+    while (!(await this.alive())) {
+      if (Date.now() > deadline) throw new Error(`vnet-host did not start; see ${join(this.settings.home, 'vnet-host.log')}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    this.log.log(`started vnet-host (pid ${child.pid}), traffic profile '${this.settings.hostProfile}'`);
+  }
+
+  private pid(): number | null {
+    try {
+      return Number(readFileSync(this.pidFile, 'utf8').trim()) || null;
+    } catch {
+      return null;
+    }
+  }
+
+  private async alive(): Promise<boolean> {
+    try {
+      await ask(this.socket, 'list', 1000);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async status(): Promise<HostStatus> {
+    if (this.mode !== 'sim') return { mode: this.mode, running: false, pid: null, devices: [] };
+    try {
+      const answer = (await ask(this.socket, 'list')) as { devices?: unknown };
+      const r = HostStatusSchema.shape.devices.safeParse(answer.devices);
+      return { mode: 'sim', running: true, pid: this.pid(), devices: r.success ? r.data : [] };
+    } catch {
+      return { mode: 'sim', running: false, pid: this.pid(), devices: [] };
+    }
+  }
+
+  async command(cmd: HostCommand): Promise<void> {
+    if (this.mode !== 'sim')
+      throw new VirtnetError('NOT_SUPPORTED', `the host is '${this.mode}': unbind and bind the driver on your own front-end`);
+    let answer: unknown;
+    try {
+      answer = await ask(this.socket, cmd);
+    } catch (e) {
+      throw new VirtnetError('HOST_UNREACHABLE', `vnet-host: ${(e as Error).message}`);
+    }
+    const err = (answer as { error?: string }).error;
+    if (err) throw new VirtnetError('DEVICE_NOT_FOUND', `vnet-host: ${err}`);
+  }
+}
