@@ -21,6 +21,9 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
   /** Telemetry subscriptions: the unsubscribe function and an optional device filter. */
   private readonly telemetry = new Map<WebSocket, { stop: () => void; vuids: Set<string> | null }>();
   private readonly unsubscribe: (() => void)[] = [];
+  /** What the host's driver did last time we looked, per device (status, link, attached). */
+  private lastSeen = new Map<string, string>();
+  private watcher?: NodeJS.Timeout;
 
   constructor(
     @Inject(EventBus) events: EventBus,
@@ -43,6 +46,35 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
   handleDisconnect(client: WebSocket): void {
     this.clients.delete(client);
     this.stopTelemetry(client);
+    this.watchDrivers();
+  }
+
+  /**
+   * The host's driver changes a device's status on its own (probe, reset,
+   * reconnect) without going through the controller's API. While someone
+   * watches the device list, look once a second and publish what changed.
+   */
+  private watchDrivers(): void {
+    const watched = [...this.clients.values()].some((t) => t.has('devices'));
+    if (watched && !this.watcher) {
+      this.lastSeen = new Map(this.devices.devices().map((d) => [d.vuid, this.driverKey(d)]));
+      this.watcher = setInterval(() => {
+        for (const d of this.devices.devices()) {
+          const key = this.driverKey(d);
+          if (this.lastSeen.get(d.vuid) !== key) {
+            this.lastSeen.set(d.vuid, key);
+            this.publish('devices', { type: 'device.updated', device: d });
+          }
+        }
+      }, 1000);
+    } else if (!watched && this.watcher) {
+      clearInterval(this.watcher);
+      this.watcher = undefined;
+    }
+  }
+
+  private driverKey(d: { device_status: number; link_status: string; host_connected: boolean; driver_features: string }): string {
+    return `${d.device_status}/${d.link_status}/${d.host_connected}/${d.driver_features}`;
   }
 
   private stopTelemetry(client: WebSocket): void {
@@ -79,11 +111,14 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
     for (const topic of msg.topics) {
       if (msg.type === 'subscribe') {
         topics.add(topic);
-        if (topic === 'devices') this.send(client, { type: 'snapshot', topic: 'devices', devices: this.devices.devices() });
-        else this.startTelemetry(client, msg.vuids);
+        if (topic === 'devices') {
+          this.send(client, { type: 'snapshot', topic: 'devices', devices: this.devices.devices() });
+          this.watchDrivers();
+        } else this.startTelemetry(client, msg.vuids);
       } else {
         topics.delete(topic);
         if (topic === 'telemetry') this.stopTelemetry(client);
+        else this.watchDrivers();
       }
     }
   }
@@ -110,6 +145,7 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
   }
 
   onModuleDestroy(): void {
+    if (this.watcher) clearInterval(this.watcher);
     for (const u of this.unsubscribe) u();
     for (const c of this.telemetry.keys()) this.stopTelemetry(c);
     for (const c of this.clients.keys()) c.close(1001, 'controller stopping');

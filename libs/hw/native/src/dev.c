@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,15 +135,22 @@ int dev_open(struct dev *d, const char *vuid, const char *sf_rep, char *why, siz
         snprintf(why, n, "socket: %s", strerror(errno));
         return -errno;
     }
+    /* Bind beside the final path, then rename over it: a socket left by a
+     * previous run is replaced in one step, so a host watching the directory
+     * never sees the device disappear (a restart is not an unplug). */
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
-    memcpy(a.sun_path, d->path, (size_t)len + 1);
-    unlink(d->path); /* a stale socket of a previous run */
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 4)) {
+    bool staged = (size_t)len + 4 < sizeof a.sun_path;
+    memcpy(a.sun_path, d->path, (size_t)len);
+    if (staged)
+        memcpy(a.sun_path + len, ".new", 5);
+    unlink(a.sun_path);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 4) || (staged && rename(a.sun_path, d->path))) {
         int e = errno;
         snprintf(why, n, "%s: %s", d->path, strerror(e));
         close(fd);
+        unlink(a.sun_path);
         d->path[0] = '\0';
         return -e;
     }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -175,6 +176,21 @@ static bool service(struct device *d, uint64_t now)
     return !(r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK));
 }
 
+static void forget(const char *file)
+{
+    size_t n = strlen(file);
+    if (n < 6 || strcmp(file + n - 5, ".sock"))
+        return;
+    for (int i = 0; i < ndevs; i++) {
+        if (!strncmp(devs[i]->vuid, file, n - 5) && devs[i]->vuid[n - 5] == '\0') {
+            fe_close(&devs[i]->fe);
+            free(devs[i]);
+            devs[i] = devs[--ndevs];
+            return;
+        }
+    }
+}
+
 static void scan(const char *dir)
 {
     DIR *dp = opendir(dir);
@@ -309,11 +325,16 @@ int main(int argc, char **argv)
     int clients[MAX_CLIENTS];
     int nclients = 0;
     uint64_t next_scan = 0;
+    /* A socket appearing or going is a plug or an unplug: look at once. The
+     * periodic scan stays as a fallback (and for a directory made later). */
+    int ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (ino >= 0)
+        inotify_add_watch(ino, dir, IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
     while (!stop) {
         uint64_t now = now_ms();
         if (now >= next_scan) {
             scan(dir);
-            next_scan = now + 200;
+            next_scan = now + 1000;
         }
         bool busy = false;
         for (int i = 0; i < ndevs; i++) {
@@ -334,12 +355,28 @@ int main(int argc, char **argv)
                 busy |= d->profile == BULK;
             }
         }
-        struct pollfd p[MAX_CLIENTS + 1];
+        struct pollfd p[MAX_CLIENTS + 2];
         p[0] = (struct pollfd){lfd, POLLIN, 0};
         for (int i = 0; i < nclients; i++)
             p[i + 1] = (struct pollfd){clients[i], POLLIN, 0};
-        if (poll(p, (nfds_t)nclients + 1, busy ? 0 : 20) <= 0)
+        p[nclients + 1] = (struct pollfd){ino, POLLIN, 0};
+        if (poll(p, (nfds_t)nclients + 2, busy ? 0 : 20) <= 0)
             continue;
+        if (p[nclients + 1].revents & POLLIN) {
+            char evbuf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+            ssize_t n;
+            while ((n = read(ino, evbuf, sizeof evbuf)) > 0) {
+                for (char *e = evbuf; e < evbuf + n;) {
+                    struct inotify_event *ev = (struct inotify_event *)e;
+                    /* An unplug now, even if a new device takes the same
+                     * socket path before the next scan: that is a new probe. */
+                    if ((ev->mask & (IN_DELETE | IN_MOVED_FROM)) && ev->len)
+                        forget(ev->name);
+                    e += sizeof *ev + ev->len;
+                }
+            }
+            next_scan = 0;
+        }
         if ((p[0].revents & POLLIN) && nclients < MAX_CLIENTS) {
             int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
             if (c >= 0)
@@ -362,6 +399,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < ndevs; i++)
         unbind(devs[i]);
     close(lfd);
+    if (ino >= 0)
+        close(ino);
     /* Remove the control socket only if it is still ours (a newer instance may own the path). */
     struct stat now;
     if (stat(control, &now) == 0 && now.st_ino == mine.st_ino && now.st_dev == mine.st_dev)
