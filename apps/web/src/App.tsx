@@ -62,7 +62,7 @@ export function App() {
               Hot-plug device
             </button>
           </div>
-          <DevicesTable devices={devices} onModify={openModify} onUnplug={(d) => setOpen({ kind: 'unplug', device: d })} />
+          <DevicesTable devices={devices} traffic={state.traffic} onModify={openModify} onUnplug={(d) => setOpen({ kind: 'unplug', device: d })} />
         </section>
         <EventsPanel revision={state.revision} />
       </main>

@@ -1,4 +1,5 @@
 import type { Device } from '@virtnet/shared';
+import type { Traffic } from '../lib/live';
 import { buttonClass } from './Dialog';
 
 function driverState(d: Device): { text: string; tone: string } {
@@ -8,10 +9,12 @@ function driverState(d: Device): { text: string; tone: string } {
   return { text: 'no driver', tone: 'text-muted' };
 }
 
-const th = 'px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-muted';
+const th = 'px-3 py-2 text-left text-xs font-medium uppercase tracking-wide text-muted whitespace-nowrap';
 const td = 'px-3 py-2 whitespace-nowrap';
 
-export function DevicesTable(props: { devices: Device[]; onModify: (d: Device) => void; onUnplug: (d: Device) => void }) {
+const pps = (v: number | undefined) => (v === undefined ? '0' : v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : v.toFixed(0));
+
+export function DevicesTable(props: { devices: Device[]; traffic: ReadonlyMap<string, Traffic>; onModify: (d: Device) => void; onUnplug: (d: Device) => void }) {
   if (props.devices.length === 0) {
     return <p className="px-4 py-10 text-center text-sm text-muted">No devices yet. Hot-plug one to begin.</p>;
   }
@@ -28,6 +31,7 @@ export function DevicesTable(props: { devices: Device[]; onModify: (d: Device) =
             <th className={th}>Queues</th>
             <th className={th}>Link</th>
             <th className={th}>Host driver</th>
+            <th className={`${th} text-right`}>RX / TX pkt/s</th>
             <th className={th}>SF representor</th>
             <th className={th}>VUID</th>
             <th className={th}>
@@ -59,6 +63,9 @@ export function DevicesTable(props: { devices: Device[]; onModify: (d: Device) =
                   <span className={d.link_status === 'up' ? 'text-accent' : 'text-danger'}>● {d.link_status}</span>
                 </td>
                 <td className={`${td} ${drv.tone}`}>{drv.text}</td>
+                <td className={`${td} num w-32 text-right font-mono`} data-field="traffic">
+                  {pps(props.traffic.get(d.vuid)?.rxPps)} / {pps(props.traffic.get(d.vuid)?.txPps)}
+                </td>
                 <td className={`${td} font-mono`}>{d.sf_rep_net_device}</td>
                 <td className={`${td} font-mono text-xs text-muted`}>{d.vuid}</td>
                 <td className={`${td} text-right`}>

@@ -10,15 +10,23 @@ import { reconnectDelay } from './backoff';
 
 export type Connection = { state: 'connecting' } | { state: 'live' } | { state: 'offline'; retryAt: number };
 
+/** Packets per second of one device, summed over its queues, from the telemetry topic. */
+export interface Traffic {
+  rxPps: number;
+  txPps: number;
+  at: number;
+}
+
 export interface LiveState {
   connection: Connection;
   devices: ReadonlyMap<string, Device>;
-  /** Bumped on every change, so views can refetch what depends on devices. */
+  traffic: ReadonlyMap<string, Traffic>;
+  /** Bumped when devices change (not on telemetry), so views can refetch what depends on them. */
   revision: number;
 }
 
 export class LiveStore {
-  private state: LiveState = { connection: { state: 'connecting' }, devices: new Map(), revision: 0 };
+  private state: LiveState = { connection: { state: 'connecting' }, devices: new Map(), traffic: new Map(), revision: 0 };
   private readonly listeners = new Set<() => void>();
   private socket?: WebSocket;
   private attempt = 0;
@@ -46,7 +54,8 @@ export class LiveStore {
   snapshot = (): LiveState => this.state;
 
   private set(patch: Partial<LiveState>): void {
-    this.state = { ...this.state, ...patch, revision: this.state.revision + 1 };
+    const bump = patch.devices !== undefined || patch.connection !== undefined;
+    this.state = { ...this.state, ...patch, revision: this.state.revision + (bump ? 1 : 0) };
     for (const l of this.listeners) l();
   }
 
@@ -56,7 +65,7 @@ export class LiveStore {
     this.socket = ws;
     ws.onopen = () => {
       this.attempt = 0;
-      ws.send(JSON.stringify({ type: 'subscribe', topics: ['devices'] }));
+      ws.send(JSON.stringify({ type: 'subscribe', topics: ['devices', 'telemetry'] }));
     };
     ws.onmessage = (ev) => this.receive(String(ev.data));
     ws.onclose = () => {
@@ -91,6 +100,22 @@ export class LiveStore {
         devices.delete(m.vuid);
         this.set({ devices });
         return;
+      case 'telemetry': {
+        // A sample lists only devices that moved: the others are idle now.
+        const at = Date.parse(m.at);
+        const traffic = new Map<string, Traffic>();
+        for (const d of m.devices) {
+          let rxPps = 0;
+          let txPps = 0;
+          for (const q of d.queues) {
+            if (q.type === 'rx') rxPps += q.pps;
+            else if (q.type === 'tx') txPps += q.pps;
+          }
+          traffic.set(d.vuid, { rxPps, txPps, at });
+        }
+        this.set({ traffic });
+        return;
+      }
       default:
         return;
     }
