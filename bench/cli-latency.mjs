@@ -8,7 +8,7 @@
 //   BENCH_RUNS=30 npm run bench
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { rpc } from './lib.mjs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,30 +43,13 @@ function timeProcess(args, env) {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
-function rpc(socketPath, method, params) {
-  return new Promise((resolve, reject) => {
-    const s = connect(socketPath);
-    let buf = '';
-    s.setEncoding('utf8');
-    s.on('connect', () => s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) + '\n'));
-    s.on('data', (d) => {
-      buf += d;
-      if (buf.includes('\n')) {
-        s.end();
-        const r = JSON.parse(buf);
-        if (r.error) reject(new Error(r.error.message));
-        else resolve(r.result);
-      }
-    });
-    s.on('error', reject);
-  });
-}
 
 async function startDaemon(setup) {
   const home = mkdtempSync(join(tmpdir(), 'vnb-'));
   writeFileSync(join(home, 'dpu-profile.json'), JSON.stringify(setup.profile));
   writeFileSync(join(home, 'virtnet.conf'), JSON.stringify(setup.conf));
-  const env = { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_LOG_LEVEL: 'warn' };
+  // No host attached: the figures are the CLI's and the controller's alone.
+  const env = { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_LOG_LEVEL: 'warn', VIRTNET_HOST: 'external' };
   const proc = spawn(process.execPath, [MAIN], { env, stdio: 'ignore' });
   const state = join(home, 'controller.json');
   const deadline = Date.now() + 60_000;

@@ -7,7 +7,7 @@
 //   node bench/host-latency.mjs          (after npm run build)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { rpc } from './lib.mjs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,23 +17,6 @@ const MAIN = join(ROOT, 'apps/controller/dist/main.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function rpc(sock, method, params) {
-  return new Promise((resolve, reject) => {
-    const s = connect(sock);
-    let buf = '';
-    s.setEncoding('utf8');
-    s.on('connect', () => s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) + '\n'));
-    s.on('data', (d) => {
-      buf += d;
-      if (buf.includes('\n')) {
-        s.end();
-        const r = JSON.parse(buf);
-        r.error ? reject(new Error(r.error.message)) : resolve(r.result);
-      }
-    });
-    s.on('error', reject);
-  });
-}
 
 const home = mkdtempSync(join(tmpdir(), 'vnbh-'));
 const env = { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_LOG_LEVEL: 'warn', VIRTNET_HOST: 'sim', VIRTNET_HOST_PROFILE: 'idle', VIRTNET_DATAPATH: 'echo' };

@@ -77,7 +77,8 @@ export class HostService implements OnApplicationBootstrap {
     });
     child.unref();
     writeFileSync(this.pidFile, `${child.pid}\n`);
-    const deadline = Date.now() + 5000;
+    // Generous: on a loaded machine a fresh process can take a while to answer.
+    const deadline = Date.now() + 15_000;
     while (!(await this.alive())) {
       if (Date.now() > deadline) throw new Error(`vnet-host did not start; see ${join(this.settings.home, 'vnet-host.log')}`);
       await new Promise((r) => setTimeout(r, 20));

@@ -17,9 +17,9 @@
 
 uint64_t fe_gpa(const struct fe *f, const void *p) { return f->gpa_base + (uint64_t)((const uint8_t *)p - f->mem); }
 
-int fe_connect(struct fe *f, const char *path)
+/* Connects f->sock to the back-end at path, with a 5 s receive timeout. */
+static int dial(struct fe *f, const char *path)
 {
-    fe_init(f);
     struct sockaddr_un a;
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
@@ -32,6 +32,12 @@ int fe_connect(struct fe *f, const char *path)
     struct timeval tv = {5, 0};
     setsockopt(f->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     return 0;
+}
+
+int fe_connect(struct fe *f, const char *path)
+{
+    fe_init(f);
+    return dial(f, path);
 }
 
 void fe_init(struct fe *f)
@@ -242,17 +248,8 @@ int fe_reconnect(struct fe *f, const char *path)
     if (f->sock >= 0)
         close(f->sock);
     f->sock = -1;
-    struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    if (!f->mem || strlen(path) >= sizeof a.sun_path)
+    if (!f->mem || dial(f, path))
         return -1;
-    strcpy(a.sun_path, path);
-    f->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (f->sock < 0 || connect(f->sock, (struct sockaddr *)&a, sizeof a))
-        return -1;
-    struct timeval tv = {5, 0};
-    setsockopt(f->sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     return negotiate(f, f->features) || send_mem_table(f) || start_rings(f) ? -1 : 0;
 }
 
