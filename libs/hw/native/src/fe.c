@@ -17,15 +17,23 @@
 
 uint64_t fe_gpa(const struct fe *f, const void *p) { return f->gpa_base + (uint64_t)((const uint8_t *)p - f->mem); }
 
+/* A unix socket address for path; -1 when the path does not fit. */
+static int unix_addr(struct sockaddr_un *a, const char *path)
+{
+    memset(a, 0, sizeof *a);
+    a->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a->sun_path)
+        return -1;
+    strcpy(a->sun_path, path);
+    return 0;
+}
+
 /* Connects f->sock to the back-end at path, with a 5 s receive timeout. */
 static int dial(struct fe *f, const char *path)
 {
     struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof a.sun_path)
+    if (unix_addr(&a, path))
         return -1;
-    strcpy(a.sun_path, path);
     f->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (f->sock < 0 || connect(f->sock, (struct sockaddr *)&a, sizeof a))
         return -1;
@@ -52,11 +60,8 @@ void fe_init(struct fe *f)
 int fe_listen(const char *path)
 {
     struct sockaddr_un a;
-    memset(&a, 0, sizeof a);
-    a.sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof a.sun_path)
+    if (unix_addr(&a, path))
         return -1;
-    strcpy(a.sun_path, path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     unlink(path);
     if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 4)) {

@@ -164,6 +164,23 @@ static void mark_broken(struct dev *d, struct vq *q)
     __atomic_or_fetch(&d->status, VNET_STATUS_NEEDS_RESET, __ATOMIC_RELEASE);
 }
 
+/*
+ * Takes the next chain of a queue the device consumes (TX, control) and
+ * counts its descriptors. Returns the ring_take result, with RING_E_HEAD
+ * already turned into a broken queue; RING_EMPTY and RING_E_HEAD end a burst.
+ */
+static int take(struct dev *d, struct vq *q, struct chain *c)
+{
+    int r = ring_take(&q->ring, &d->mem, c);
+    if (r == RING_E_HEAD)
+        mark_broken(d, q);
+    else if (r != RING_EMPTY) {
+        q->c.received_desc += c->ndesc;
+        q->c.completed_desc += c->ndesc;
+    }
+    return r;
+}
+
 /* ---- copying between iovecs ---- */
 
 struct cursor {
@@ -335,16 +352,10 @@ static unsigned tx_burst(struct dev *d, struct vq *q)
         tap_sync_hdr(d);
     while (done < BURST) {
         struct chain c;
-        int r = ring_take(&q->ring, &d->mem, &c);
-        if (r == RING_EMPTY)
+        int r = take(d, q, &c);
+        if (r == RING_EMPTY || r == RING_E_HEAD)
             break;
-        if (r == RING_E_HEAD) {
-            mark_broken(d, q);
-            break;
-        }
         done++;
-        q->c.received_desc += c.ndesc;
-        q->c.completed_desc += c.ndesc;
         if (r < 0 || c.nin || c.out_len < d->hdr_len || c.out_len - d->hdr_len > MAX_FRAME) {
             if (r == RING_E_ADDR || (r >= 0 && !c.nin))
                 q->c.invalid_buffer++;
@@ -420,16 +431,10 @@ static unsigned ctrl_burst(struct dev *d, struct vq *q)
     unsigned done = 0;
     while (done < BURST) {
         struct chain c;
-        int r = ring_take(&q->ring, &d->mem, &c);
-        if (r == RING_EMPTY)
+        int r = take(d, q, &c);
+        if (r == RING_EMPTY || r == RING_E_HEAD)
             break;
-        if (r == RING_E_HEAD) {
-            mark_broken(d, q);
-            break;
-        }
         done++;
-        q->c.received_desc += c.ndesc;
-        q->c.completed_desc += c.ndesc;
         if (r < 0 || !c.nout || !c.nin) {
             q->c.bad_desc_errors++;
             ring_give(&q->ring, &c, 0);
