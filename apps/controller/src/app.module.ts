@@ -13,6 +13,8 @@ import { HardwareModule } from './hardware/hardware.module.js';
 import type { Inventory } from './hardware/inventory.js';
 import { CONF, INVENTORY } from './hardware/tokens.js';
 import { RpcServer } from './rpc/rpc.server.js';
+import { OperationsController } from './operations/operations.controller.js';
+import { OperationsService } from './operations/operations.service.js';
 import { SETTINGS, type Settings } from './settings/settings.js';
 import { SystemController } from './system/system.controller.js';
 import { SystemService } from './system/system.service.js';
@@ -23,7 +25,10 @@ export interface Boot {
   inventory: Inventory;
 }
 
-@Module({ providers: [DevicesService, AuditService, HostService], controllers: [DevicesController], exports: [DevicesService, AuditService, HostService] })
+@Module({ providers: [OperationsService], controllers: [OperationsController], exports: [OperationsService] })
+class OperationsModule {}
+
+@Module({ imports: [OperationsModule], providers: [DevicesService, AuditService, HostService], controllers: [DevicesController], exports: [DevicesService, AuditService, HostService, OperationsModule] })
 class DevicesModule {}
 
 @Module({ imports: [DevicesModule], providers: [SystemService], controllers: [SystemController], exports: [SystemService] })

@@ -93,6 +93,13 @@ describe('REST', () => {
     expect(events.some((e) => e.action === 'unplug' && e.error_code === 'NOT_HOTPLUG')).toBe(true);
   });
 
+  it('lists operations, and answers an unknown one with NOT_FOUND', async () => {
+    expect((await c.request('GET', '/api/v1/operations')).body).toEqual({ operations: [] });
+    const r = await c.request('GET', '/api/v1/operations/op-nope');
+    expect(r.status).toBe(404);
+    expect(r.body.error.code).toBe('NOT_FOUND');
+  });
+
   it('serves an OpenAPI document with every route', async () => {
     const doc = (await c.request('GET', '/api/v1/openapi.json')).body;
     expect(doc.openapi).toBe('3.1.0');
@@ -108,6 +115,8 @@ describe('REST', () => {
       '/api/v1/host/devices/{vuid}/bind',
       '/api/v1/host/devices/{vuid}/profile',
       '/api/v1/host/devices/{vuid}/unbind',
+      '/api/v1/operations',
+      '/api/v1/operations/{id}',
       '/api/v1/version',
     ]);
     expect(doc.paths['/api/v1/devices'].post.requestBody.content['application/json'].schema.properties.mac.description).toMatch(/MAC/);

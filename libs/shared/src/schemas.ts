@@ -338,3 +338,22 @@ export const HostActionParamsSchema = z
   })
   .strict()
   .refine((p) => (p.action === 'profile') === (p.profile !== undefined), { error: 'profile (and only profile) takes a traffic profile', path: ['profile'] });
+
+/**
+ * A long bulk job (VFs created on a PF, a change applied to many devices):
+ * its progress is streamed on the WebSocket's `operations` topic and listed
+ * by GET /api/v1/operations, so the CLI and the dashboard can show it.
+ */
+export const OperationSchema = z.object({
+  id: z.string().describe('Opaque id, unique for the controller process'),
+  action: z.string().describe('What runs, e.g. set_vfs or modify_device'),
+  target: z.string().nullable().describe('What it runs on, e.g. "pf 0" or "126 devices"'),
+  actor: z.string().describe('cli, api or system'),
+  state: z.enum(['running', 'succeeded', 'failed']),
+  total: int().min(0).describe('Steps in all (devices to create, change, ...)'),
+  done: int().min(0).describe('Steps finished so far'),
+  started_at: z.string(),
+  finished_at: z.string().nullable(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable().describe('Why it failed, when it did'),
+});
+export type Operation = z.infer<typeof OperationSchema>;

@@ -3,9 +3,9 @@
  * answers each subscription with a snapshot, then streams events.
  */
 import { z } from 'zod';
-import { DeviceSchema } from './schemas.js';
+import { DeviceSchema, OperationSchema } from './schemas.js';
 
-export const TopicSchema = z.enum(['devices', 'telemetry']);
+export const TopicSchema = z.enum(['devices', 'telemetry', 'operations']);
 export type Topic = z.infer<typeof TopicSchema>;
 
 export const ClientMessageSchema = z.discriminatedUnion('type', [
@@ -28,6 +28,8 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('device.updated'), device: DeviceSchema }),
   z.object({ type: z.literal('device.removed'), vuid: z.string() }),
   z.object({ type: z.literal('pong') }),
+  z.object({ type: z.literal('operations.snapshot'), operations: z.array(OperationSchema).describe('Running and recent operations') }),
+  z.object({ type: z.literal('operation'), operation: OperationSchema }),
   z.object({
     type: z.literal('telemetry'),
     at: z.string(),
@@ -60,4 +62,5 @@ export const EVENT_TOPIC = {
   'device.added': 'devices',
   'device.updated': 'devices',
   'device.removed': 'devices',
+  operation: 'operations',
 } as const satisfies Record<string, Topic>;

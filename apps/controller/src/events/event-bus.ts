@@ -3,13 +3,14 @@
  * gateway (and anything else) subscribes without the services knowing.
  */
 import { Injectable } from '@nestjs/common';
-import type { Device } from '@virtnet/shared';
+import type { Device, Operation } from '@virtnet/shared';
 import { EventEmitter } from 'node:events';
 
 export interface EventMap {
   'device.added': { device: Device };
   'device.updated': { device: Device };
   'device.removed': { vuid: string };
+  operation: { operation: Operation };
 }
 export type EventName = keyof EventMap;
 

@@ -8,6 +8,7 @@ import { ClientMessageSchema, EVENT_TOPIC, type ServerMessage, type TelemetryMes
 import type { WebSocket } from 'ws';
 import { VERSION } from '../common/version.js';
 import { DevicesService } from '../devices/devices.service.js';
+import { OperationsService } from '../operations/operations.service.js';
 import { EventBus, type EventMap, type EventName } from './event-bus.js';
 import { Telemetry } from './telemetry.js';
 
@@ -29,17 +30,19 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
     @Inject(EventBus) events: EventBus,
     @Inject(DevicesService) private readonly devices: DevicesService,
     @Inject(Telemetry) private readonly sampler: Telemetry,
+    @Inject(OperationsService) private readonly operations: OperationsService,
   ) {
     const forward = <E extends EventName>(name: E, toMessage: (p: EventMap[E]) => ServerMessage) =>
       this.unsubscribe.push(events.on(name, (p) => this.publish(EVENT_TOPIC[name], toMessage(p))));
     forward('device.added', (p) => ({ type: 'device.added', device: p.device }));
     forward('device.updated', (p) => ({ type: 'device.updated', device: p.device }));
     forward('device.removed', (p) => ({ type: 'device.removed', vuid: p.vuid }));
+    forward('operation', (p) => ({ type: 'operation', operation: p.operation }));
   }
 
   handleConnection(client: WebSocket): void {
     this.clients.set(client, new Set());
-    this.send(client, { type: 'hello', version: VERSION, topics: ['devices', 'telemetry'] });
+    this.send(client, { type: 'hello', version: VERSION, topics: ['devices', 'telemetry', 'operations'] });
     client.on('message', (data) => this.receive(client, data.toString()));
   }
 
@@ -114,11 +117,13 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
         if (topic === 'devices') {
           this.send(client, { type: 'snapshot', topic: 'devices', devices: this.devices.devices() });
           this.watchDrivers();
+        } else if (topic === 'operations') {
+          this.send(client, { type: 'operations.snapshot', operations: this.operations.list() });
         } else this.startTelemetry(client, msg.vuids);
       } else {
         topics.delete(topic);
         if (topic === 'telemetry') this.stopTelemetry(client);
-        else this.watchDrivers();
+        else if (topic === 'devices') this.watchDrivers();
       }
     }
   }

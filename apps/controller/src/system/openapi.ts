@@ -17,6 +17,7 @@ import {
   StatsResultSchema,
   HostStatusSchema,
   HostProfileSchema,
+  OperationSchema,
   UnplugResultSchema,
   VersionResultSchema,
 } from '@virtnet/shared';
@@ -34,6 +35,7 @@ interface Route {
 }
 
 const vuidParam = z.object({ vuid: z.string().describe('VUID of the device') });
+const idParam = z.object({ id: z.string().describe('Operation id') });
 
 export const ROUTES: Route[] = [
   { method: 'get', path: '/api/v1/controller', summary: 'The emulated DPU: inventory, limits, features', ok: { status: 200, schema: ControllerInfoSchema } },
@@ -49,6 +51,8 @@ export const ROUTES: Route[] = [
   { method: 'post', path: '/api/v1/host/devices/{vuid}/bind', summary: 'The sim host binds its driver again (probe, DRIVER_OK)', ok: { status: 200, schema: HostStatusSchema }, errors: [404, 409, 503, 504] },
   { method: 'post', path: '/api/v1/host/devices/{vuid}/profile', summary: 'Traffic the sim host runs on the device', body: z.object({ profile: HostProfileSchema }), ok: { status: 200, schema: HostStatusSchema }, errors: [400, 404, 409] },
   { method: 'get', path: '/api/v1/events', summary: 'The audit log, newest first', ok: { status: 200, schema: z.object({ events: z.array(AuditEventSchema) }) } },
+  { method: 'get', path: '/api/v1/operations', summary: 'Running and recent bulk operations with their progress', ok: { status: 200, schema: z.object({ operations: z.array(OperationSchema) }) } },
+  { method: 'get', path: '/api/v1/operations/{id}', summary: 'One operation', ok: { status: 200, schema: OperationSchema }, errors: [404] },
   { method: 'get', path: '/api/v1/version', summary: 'Versions', ok: { status: 200, schema: VersionResultSchema } },
   { method: 'get', path: '/api/v1/health', summary: 'Health of database, hardware and recovery', ok: { status: 200, schema: HealthResultSchema } },
 ];
@@ -66,6 +70,7 @@ export function buildOpenApi(version: string): object {
       path: r.path,
       summary: r.summary,
       ...(r.path.includes('{vuid}') ? { request: { params: vuidParam } } : {}),
+      ...(r.path.includes('{id}') ? { request: { params: idParam } } : {}),
       ...(r.body ? { request: { ...(r.path.includes('{vuid}') ? { params: vuidParam } : {}), body: { content: { 'application/json': { schema: r.body } } } } } : {}),
       responses,
     });
