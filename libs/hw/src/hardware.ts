@@ -198,10 +198,18 @@ export interface Hardware {
    */
   start(socketDir: string, workers: number, backend: Backend | 'auto', client?: boolean): void;
   setBackend(handle: number, backend: Backend, genSize?: number): HwFunction;
+  /**
+   * Removes TAP representors an earlier controller left for devices that no
+   * longer exist (an unplug cut short by a crash); returns how many. A
+   * representor outlives its controller (restart, crash, update) and is
+   * removed only when its device is destroyed.
+   */
+  sweepRepresentors(): number;
   /** Counters of every queue of every function, read in one native call. */
   counters(): HwQueueCounters[];
   /** The host side of the status register (a driver writing it through the transport). */
   driverWriteStatus(handle: number, status: number): void;
   driverWriteFeatures(handle: number, features: bigint): void;
+  /** Releases the DPU: the controller goes away, its devices' sockets and representors stay. */
   close(): void;
 }

@@ -331,6 +331,12 @@ export class NativeHardware implements Hardware {
     return this.query(handle);
   }
 
+  sweepRepresentors(): number {
+    const removed = [0];
+    this.check(this.fns.vnet_dpu_sweep_representors(this.handle, removed) as number);
+    return removed[0]!;
+  }
+
   driverWriteStatus(handle: number, status: number): void {
     this.check(this.fns.vnet_fn_driver_write_status(this.handle, handle, status & 0xff) as number);
   }

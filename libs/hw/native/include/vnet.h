@@ -296,6 +296,12 @@ VNET_API int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t work
 /* Changes what the device side does with a function's packets. */
 VNET_API int vnet_fn_set_backend(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t gen_size);
 
+/* Removes TAP representors left by an earlier controller on this socket
+ * directory (their alias names it) whose device no longer exists: an
+ * unplug cut short by a crash. Representors of live devices stay.
+ * *removed (may be NULL) gets how many were removed. */
+VNET_API int vnet_dpu_sweep_representors(vnet_dpu *dpu, uint32_t *removed);
+
 /* The driver side of the status register and feature negotiation, as a
  * host writes them through the transport (virtio 1.2, 3.1.1). */
 VNET_API int vnet_fn_driver_write_status(vnet_dpu *dpu, uint32_t handle, uint8_t status);

@@ -168,9 +168,11 @@ int dev_open(struct dev *d, const char *vuid, const char *sf_rep, char *why, siz
  * it: its sockets leave the control thread's epoll set and the engine is
  * quiesced. Then it is reset (rings stopped, kick fds leave the workers),
  * its representor closed, and the engine quiesced again before the memory
- * is freed. The caller holds no lock.
+ * is freed. The caller holds no lock. On release (the controller stops, the
+ * device does not) the socket file and the representor netdev stay, as
+ * after a crash, so a host and an operator's bridge see no unplug.
  */
-void dev_destroy(struct dev *d)
+void dev_destroy(struct dev *d, bool release)
 {
     if (!d)
         return;
@@ -187,10 +189,11 @@ void dev_destroy(struct dev *d)
         if (d->listen_fd >= 0) {
             close(d->listen_fd);
             d->listen_fd = -1;
-            unlink(d->path);
+            if (!release)
+                unlink(d->path);
         }
         vu_disconnect(d);
-        net_close_backend(d);
+        net_close_backend(d, release);
         for (uint16_t i = 0; i < d->nq; i++) {
             struct vq *q = &d->vq[i];
             if (q->timer_fd >= 0 && q->worker >= 0)

@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include <dirent.h>
+#include <net/if.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -209,11 +210,11 @@ int vnet_dpu_create(const vnet_profile *profile, vnet_dpu **out)
     return VNET_OK;
 }
 
-static void fn_free(struct vnet_fn *fn)
+static void fn_free(struct vnet_fn *fn, bool release)
 {
     if (!fn)
         return;
-    dev_destroy(fn->dev);
+    dev_destroy(fn->dev, release);
     free(fn);
 }
 
@@ -222,7 +223,7 @@ void vnet_dpu_destroy(vnet_dpu *dpu)
     if (!dpu)
         return;
     for (uint32_t i = 0; i < dpu->nslots; i++)
-        fn_free(dpu->slots[i]);
+        fn_free(dpu->slots[i], true);
     if (dpu->started)
         engine_stop(dpu);
     if (dpu->retry_fd >= 0)
@@ -230,6 +231,49 @@ void vnet_dpu_destroy(vnet_dpu *dpu)
     free(dpu->slots);
     pthread_mutex_destroy(&dpu->lock);
     free(dpu);
+}
+
+int vnet_dpu_sweep_representors(vnet_dpu *dpu, uint32_t *removed)
+{
+    if (removed)
+        *removed = 0;
+    if (!dpu)
+        return VNET_E_INVALID_ARGUMENT;
+    if (!dpu->started)
+        return fail(dpu, VNET_E_NOT_STARTED, "the data path is not started");
+    char prefix[SOCK_PATH_MAX + 16];
+    int plen = snprintf(prefix, sizeof prefix, "virtnet %s/", dpu->sock_dir);
+    DIR *dir = opendir("/sys/class/net");
+    if (!dir)
+        return VNET_OK; /* no sysfs: no representors either */
+    uint32_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] == '.' || strlen(e->d_name) >= IFNAMSIZ)
+            continue;
+        char path[64 + IFNAMSIZ], alias[256];
+        snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        bool got = fgets(alias, sizeof alias, f) != NULL;
+        fclose(f);
+        if (!got || strncmp(alias, prefix, (size_t)plen) != 0)
+            continue;
+        alias[strcspn(alias, "\n")] = '\0';
+        const char *sock = alias + 8; /* after "virtnet " */
+        bool live = false;
+        pthread_mutex_lock(&dpu->lock);
+        for (uint32_t i = 0; i < dpu->nslots && !live; i++)
+            live = dpu->slots[i] && strcmp(dpu->slots[i]->dev->path, sock) == 0;
+        pthread_mutex_unlock(&dpu->lock);
+        if (!live && net_remove_tap(e->d_name) == 0)
+            n++;
+    }
+    closedir(dir);
+    if (removed)
+        *removed = n;
+    return VNET_OK;
 }
 
 const char *vnet_dpu_last_error(vnet_dpu *dpu) { return dpu ? dpu->err : "no context"; }
@@ -570,7 +614,7 @@ int vnet_fn_create(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *out)
         if (dev_open(fn->dev, i.vuid, i.sf_rep, why, sizeof why)) {
             rc = fail(dpu, VNET_E_SYSTEM, "%s: data path: %s", i.vuid, why);
             pthread_mutex_unlock(&dpu->lock);
-            fn_free(fn);
+            fn_free(fn, false);
             return rc;
         }
     }
@@ -595,7 +639,7 @@ int vnet_fn_destroy(vnet_dpu *dpu, uint32_t handle)
     dpu->slots[handle - 1] = NULL;
     dpu->live--;
     pthread_mutex_unlock(&dpu->lock);
-    fn_free(fn); /* without the lock: the data path may need it to finish */
+    fn_free(fn, false); /* without the lock: the data path may need it to finish */
     return VNET_OK;
 }
 

@@ -152,7 +152,9 @@ struct vnet_dpu {
 /* dev.c */
 struct dev *dev_new(struct vnet_dpu *dpu, const vnet_fn_info *info);
 int dev_open(struct dev *d, const char *vuid, const char *sf_rep, char *why, size_t n);
-void dev_destroy(struct dev *d);
+/* `release`: the controller is going away, not the device: its socket file
+ * and its representor stay for the next controller to take over. */
+void dev_destroy(struct dev *d, bool release);
 void dev_free(struct dev *d);
 void dev_set_config(struct dev *d, const vnet_fn_info *info);
 /* Sets the one-line note the controller shows for the device (truncated). */
@@ -173,7 +175,11 @@ void net_timer(struct vq *q);
 void net_tap_readable(struct dev *d);
 void net_stop_queue(struct vq *q);
 int net_set_backend(struct dev *d, uint8_t mode, uint16_t gen_size, const char *sf_rep);
-void net_close_backend(struct dev *d);
+/* `release`: keep a TAP representor for the next controller (it is
+ * persistent); otherwise the TAP netdev is removed. */
+void net_close_backend(struct dev *d, bool release);
+/* Removes a persistent TAP netdev by name; 0 or -errno. */
+int net_remove_tap(const char *name);
 
 /* engine.c */
 int engine_start(struct vnet_dpu *dpu, uint32_t workers);

@@ -646,6 +646,26 @@ void net_kick(struct vq *q)
 
 /* ---- backends ---- */
 
+/* The representor outlives the controller (it is a persistent TAP, as an
+ * SF's netdev outlives the real controller): a restarted controller
+ * attaches to it again, keeping its addresses and bridge membership. Its
+ * alias names the device and its socket, so an operator (and a sweep of
+ * leftovers) can tell whose it is. */
+static void tap_set_alias(const char *name, const struct dev *d)
+{
+    char path[64 + IFNAMSIZ];
+    snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char alias[256];
+    int n = snprintf(alias, sizeof alias, "virtnet %s", d->path);
+    if (n > 0 && write(fd, alias, (size_t)n < sizeof alias ? (size_t)n : sizeof alias - 1) < 0) {
+        /* cosmetic: the representor works without its alias */
+    }
+    close(fd);
+}
+
 static int open_tap(struct dev *d, const char *name)
 {
     int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
@@ -662,6 +682,10 @@ static int open_tap(struct dev *d, const char *name)
     }
     int sz = (int)d->hdr_len;
     ioctl(fd, TUNSETVNETHDRSZ, &sz);
+    if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+        /* still usable, only not kept across a controller restart */
+    }
+    tap_set_alias(name, d);
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s >= 0) {
         struct ifreq r;
@@ -680,11 +704,14 @@ static int open_tap(struct dev *d, const char *name)
     return fd;
 }
 
-static void close_tap(struct dev *d)
+static void close_tap(struct dev *d, bool release)
 {
     if (d->tap_fd < 0)
         return;
     engine_unwatch(&d->dpu->w[0], d->tap_fd);
+    if (!release && ioctl(d->tap_fd, TUNSETPERSIST, 0) < 0) {
+        /* the last close removes it anyway unless someone else made it persistent */
+    }
     close(d->tap_fd);
     d->tap_fd = -1;
     d->tap_ifindex = -1;
@@ -717,14 +744,30 @@ int net_set_backend(struct dev *d, uint8_t mode, uint16_t gen_size, const char *
         dev_note(d, "TAP %s", sf_rep);
         return 0;
     }
-    close_tap(d);
+    close_tap(d, false);
     d->backend = mode;
     static const char *names[] = {"echo", "tap", "sink", "generator"};
     dev_note(d, "%s", names[mode]);
     return 0;
 }
 
-void net_close_backend(struct dev *d)
+int net_remove_tap(const char *name)
 {
-    close_tap(d);
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+    int rc = 0;
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 0) < 0)
+        rc = -errno;
+    close(fd);
+    return rc;
+}
+
+void net_close_backend(struct dev *d, bool release)
+{
+    close_tap(d, release);
 }
