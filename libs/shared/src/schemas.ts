@@ -323,11 +323,31 @@ export const HostDeviceSchema = z.object({
   reconnects: int().describe('Times the host reconnected to a restarted controller without re-probing'),
 });
 export type HostDevice = z.infer<typeof HostDeviceSchema>;
+/** The VM of the qemu host mode, as its QMP socket shows it. */
+export const QemuHostSchema = z.object({
+  qmp: z.string().describe('The VM\'s QMP socket'),
+  connected: z.boolean(),
+  accel: z.string().nullable().describe('kvm or tcg, once connected'),
+  root_ports: z.array(z.string()).describe('pcie-root-ports of the VM that hot-plug ports map to, in port order'),
+  plugged: z
+    .array(
+      z.object({
+        vuid: z.string(),
+        qdev_id: z.string().describe('The device id in QEMU (vnet-<vuid>)'),
+        bdf: z.string().describe('The PCI address the guest enumerated it at'),
+        root_port: z.string().nullable().describe('The root port it sits behind; null when cold-plugged on the root bus'),
+      }),
+    )
+    .describe('virtio-net devices of this controller in the VM'),
+});
+export type QemuHost = z.infer<typeof QemuHostSchema>;
+
 export const HostStatusSchema = z.object({
   mode: z.enum(['sim', 'qemu', 'external']),
   running: z.boolean(),
   pid: int().nullable(),
   devices: z.array(HostDeviceSchema),
+  qemu: QemuHostSchema.optional().describe('qemu mode: the VM'),
 });
 export type HostStatus = z.infer<typeof HostStatusSchema>;
 export const HostActionParamsSchema = z

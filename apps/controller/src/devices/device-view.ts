@@ -4,6 +4,7 @@
  */
 import type { FunctionKind, HwFunction, HwProfile, HwQueueCounters } from '@virtnet/hw';
 import {
+  bdfToRaw,
   decodeDeviceStatus,
   decodeFeatures,
   formatFeatures,
@@ -73,15 +74,25 @@ export function toQueueStats(fn: HwFunction, q: HwQueueCounters): QueueStats {
   return stats;
 }
 
-export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounters[]): Device {
+/** What the host says of a device where it knows better than the device's side of vhost-user. */
+export interface HostFacts {
+  /** The address the host enumerated the device at (a VM's guest decides it). */
+  bdf?: string;
+  deviceStatus?: number;
+  driverFeatures?: bigint;
+}
+
+export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounters[], host: HostFacts = {}): Device {
+  const hostBdf = host.bdf;
+  const deviceStatus = host.deviceStatus ?? fn.deviceStatus;
   return {
     pf_id: fn.pfId,
     ...(fn.vfId !== null ? { vf_id: fn.vfId } : {}),
     function_type: FUNCTION_TYPES[fn.kind],
     transitional: fn.transitional ? 1 : 0,
     vuid: fn.vuid,
-    pci_bdf: fn.bdf,
-    bdf_raw: fn.bdfRaw,
+    pci_bdf: hostBdf ?? fn.bdf,
+    bdf_raw: hostBdf ? bdfToRaw(hostBdf) : fn.bdfRaw,
     hotplug_port: fn.port,
     mac: fn.mac,
     mtu: fn.mtu,
@@ -94,9 +105,9 @@ export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounte
     max_queue_size: fn.maxQueueSize,
     num_msix: fn.numMsix,
     features: formatFeatures(fn.deviceFeatures),
-    driver_features: formatFeatures(fn.driverFeatures),
-    device_status: fn.deviceStatus,
-    device_status_names: decodeDeviceStatus(fn.deviceStatus),
+    driver_features: formatFeatures(host.driverFeatures ?? fn.driverFeatures),
+    device_status: deviceStatus,
+    device_status_names: decodeDeviceStatus(deviceStatus),
     sf_num: fn.sfNum,
     sf_parent_device: fn.ibDevice,
     sf_rep_net_device: fn.sfRep,

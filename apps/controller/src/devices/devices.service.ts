@@ -5,7 +5,7 @@
  * acknowledged, so a restart (even after SIGKILL) recreates exactly those.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Hardware, HwFunction, HwFunctionChange, HwFunctionSpec } from '@virtnet/hw';
+import type { Hardware, HwFunction, HwFunctionChange, HwFunctionSpec, HwQueueCounters } from '@virtnet/hw';
 import {
   HotplugRequestSchema,
   ModifyDeviceParamsSchema,
@@ -78,6 +78,7 @@ export class DevicesService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     this.recovery = await this.recover();
+    await this.host.start(() => this.liveFunctions());
   }
 
   get recoveryReport(): RecoveryReport {
@@ -114,6 +115,8 @@ export class DevicesService implements OnModuleInit {
     }
     await this.createConfiguredFunctions(rows, report);
     this.sweepSockets();
+    const reps = this.hw.sweepRepresentors();
+    if (reps) this.log.warn(`removed ${reps} leftover representor netdev(s) of devices that no longer exist (an unplug cut short)`);
     const fallback = this.hw.list().find((f) => f.backend === 'echo' && f.backendNote.startsWith('echo:'));
     if (fallback) this.log.warn(`representors run in echo mode (RX receives what TX sent): ${fallback.backendNote}`);
     this.log.log(`recovery: ${report.recovered} devices recovered, ${report.created} static PFs and VFs created, ${report.failed.length} failed`);
@@ -185,7 +188,7 @@ export class DevicesService implements OnModuleInit {
     stored.forEach((row, i) => {
       const fn = created[i]!;
       this.live.set(fn.vuid, { handle: fn.handle, row });
-      this.events.emit('device.added', { device: toDevice(fn, row.createdAt) });
+      this.events.emit('device.added', { device: this.present(fn, row.createdAt) });
     });
     report.created += created.length;
     const pfs = created.filter((f) => f.kind === 'static').length;
@@ -199,18 +202,17 @@ export class DevicesService implements OnModuleInit {
     });
   }
 
-  /** Stores a function the engine just created, or removes it from the engine again. */
+  /** Stores a function the engine just created; on failure the caller takes it away again. */
   private async persistNew(fn: HwFunction): Promise<Device> {
     let row: DeviceRow;
     try {
       row = await this.store.create(rowFromFunction(fn));
     } catch (e) {
-      this.hw.destroy(fn.handle);
       if ((e as { code?: string }).code === 'P2002') throw new VirtnetError('MAC_IN_USE', `MAC ${fn.mac} is used by another device`, 'mac');
       throw e;
     }
     this.live.set(fn.vuid, { handle: fn.handle, row });
-    const device = toDevice(fn, row.createdAt);
+    const device = this.present(fn, row.createdAt);
     this.events.emit('device.added', { device });
     return device;
   }
@@ -259,10 +261,22 @@ export class DevicesService implements OnModuleInit {
     }
   }
 
+  /** A device as clients see it, at the address its host gave it. */
+  private present(fn: HwFunction, createdAt: Date, queues?: HwQueueCounters[]): Device {
+    const guest = this.host.guestView(fn.vuid);
+    return toDevice(fn, createdAt, queues, { bdf: this.host.hostBdf(fn.vuid), ...guest });
+  }
+
+  /** The engine's functions that are live devices (the host adapter reconciles with these). */
+  private liveFunctions(): HwFunction[] {
+    const handles = new Set([...this.live.values()].map((l) => l.handle));
+    return this.hw.list().filter((fn) => handles.has(fn.handle));
+  }
+
   private view(l: Live, withQueues: boolean): Device {
     const fn = this.hw.query(l.handle);
     const queues = withQueues ? this.hw.counters().filter((q) => q.handle === l.handle) : undefined;
-    return toDevice(fn, l.row.createdAt, queues);
+    return this.present(fn, l.row.createdAt, queues);
   }
 
   controllerInfo(): ControllerInfo {
@@ -288,7 +302,7 @@ export class DevicesService implements OnModuleInit {
       .list()
       .filter((fn) => created.has(fn.handle))
       .sort((a, b) => a.pfId - b.pfId || (a.vfId ?? -1) - (b.vfId ?? -1))
-      .map((fn) => toDevice(fn, created.get(fn.handle)!));
+      .map((fn) => this.present(fn, created.get(fn.handle)!));
   }
 
   query(params: unknown): QueryResult {
@@ -342,7 +356,7 @@ export class DevicesService implements OnModuleInit {
         if (Date.now() > deadline) throw new VirtnetError('TIMEOUT', `${vuid}: the host driver did not ${p.action} within 10 s`);
         await new Promise((r) => setTimeout(r, 20));
       }
-      this.events.emit('device.updated', { device: toDevice(this.hw.query(l.handle), l.row.createdAt) });
+      this.events.emit('device.updated', { device: this.present(this.hw.query(l.handle), l.row.createdAt) });
       return this.host.status();
     });
   }
@@ -379,9 +393,25 @@ export class DevicesService implements OnModuleInit {
         features: newDeviceFeatures(this.inventory.defaultFeatures, parseFeatures(r.features)!, r.num_queues),
         ...(r.sf_num !== undefined ? { sfNum: r.sf_num } : {}),
       });
-      await this.persistNew(fn);
-      note(fn.vuid, `PF ${fn.pfId} at ${fn.bdf} on port ${fn.port}, MAC ${fn.mac}, ${fn.numQueues} queues`);
-      return { bdf: fn.bdf, id: fn.pfId, transitional: fn.transitional ? 1 : 0, sf_rep_net_device: fn.sfRep, mac: fn.mac, vuid: fn.vuid };
+      // The host sees it before it is stored: a crash in between leaves a
+      // device in the host that no row backs, which the host adapter
+      // removes when it reconciles; never a row the host never saw.
+      try {
+        await this.host.plug(fn);
+      } catch (e) {
+        this.hw.destroy(fn.handle);
+        throw e;
+      }
+      try {
+        await this.persistNew(fn);
+      } catch (e) {
+        await this.host.unplug(fn).catch((u: unknown) => this.log.error(`${fn.vuid} stays in the host after a failed hot-plug: ${(u as Error).message}`));
+        this.hw.destroy(fn.handle);
+        throw e;
+      }
+      const bdf = this.host.hostBdf(fn.vuid) ?? fn.bdf;
+      note(fn.vuid, `PF ${fn.pfId} at ${bdf} on port ${fn.port}, MAC ${fn.mac}, ${fn.numQueues} queues`);
+      return { bdf, id: fn.pfId, transitional: fn.transitional ? 1 : 0, sf_rep_net_device: fn.sfRep, mac: fn.mac, vuid: fn.vuid };
     });
   }
 
@@ -392,12 +422,16 @@ export class DevicesService implements OnModuleInit {
       if (l.row.kind !== 'hotplug')
         throw new VirtnetError('NOT_HOTPLUG', `${l.row.vuid} is a ${l.row.kind === 'vf' ? 'VF' : 'static PF'}; only hot-plugged devices can be unplugged`);
       const fn = this.hw.query(l.handle);
+      const bdf = this.host.hostBdf(fn.vuid) ?? fn.bdf;
+      // The host lets go first: if it will not, nothing changes. A crash
+      // after this leaves the row, and the device goes back into the host.
+      await this.host.unplug(fn);
       await this.store.remove(l.row.vuid);
       this.hw.destroy(l.handle);
       this.live.delete(l.row.vuid);
       this.events.emit('device.removed', { vuid: l.row.vuid });
-      note(l.row.vuid, `PF ${fn.pfId} at ${fn.bdf}`);
-      return { vuid: l.row.vuid, pf_id: fn.pfId, bdf: fn.bdf, status: 'unplugged' as const };
+      note(l.row.vuid, `PF ${fn.pfId} at ${bdf}`);
+      return { vuid: l.row.vuid, pf_id: fn.pfId, bdf, status: 'unplugged' as const };
     });
   }
 
@@ -406,6 +440,12 @@ export class DevicesService implements OnModuleInit {
       const p = parseOrThrow(ModifyDeviceParamsSchema, params);
       const targets = this.select(p.selector);
       const d = p.device;
+      const inVm = targets.find((t) => this.host.mode === 'qemu' && this.host.hostBdf(t.row.vuid) !== undefined);
+      if (inVm)
+        throw new VirtnetError(
+          'NOT_SUPPORTED',
+          `${inVm.row.vuid} is in a QEMU VM, whose virtio-net-pci takes MAC, MTU and queue layout from QEMU when plugged: unplug it and hot-plug it again with the new values`,
+        );
       const change: HwFunctionChange = {};
       if (d.mac !== undefined) {
         if (targets.length > 1) throw new VirtnetError('INVALID_ARGUMENT', 'one MAC cannot be given to several devices', 'mac');
@@ -453,7 +493,7 @@ export class DevicesService implements OnModuleInit {
       for (const c of done.reverse()) this.restore(c.l.handle, c.before);
       throw e;
     }
-    const devices = done.map((c) => toDevice(c.after, c.l.row.createdAt));
+    const devices = done.map((c) => this.present(c.after, c.l.row.createdAt));
     for (const device of devices) this.events.emit('device.updated', { device });
     return { devices };
   }

@@ -1,129 +1,79 @@
 /**
- * The host side of the devices. `sim` runs vnet-host, a simulated host OS
- * that probes every plugged device like a driver would and runs traffic on
- * it; it is started once and outlives the controller, as a real host
- * outlives its DPU's controller. `external` only exposes the sockets: the
- * host is whatever front-end the user runs.
+ * The host side of the devices, behind one injectable service. The mode
+ * (VIRTNET_HOST) picks the adapter: `sim` runs vnet-host, `qemu` drives a
+ * running VM through QMP, `external` only exposes the sockets.
  */
-import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { HostStatusSchema, VirtnetError, type HostStatus } from '@virtnet/shared';
-import { spawn } from 'node:child_process';
-import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { HwFunction } from '@virtnet/hw';
+import type { HostStatus } from '@virtnet/shared';
 import { SETTINGS, type Settings } from '../settings/settings.js';
+import { ExternalHost } from './external-host.js';
+import type { GuestView, HostAdapter, HostCommand } from './host-adapter.js';
+import { QemuHost } from './qemu-host.js';
+import { runningSimHost, SimHost } from './sim-host.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DEFAULT_BINARY = resolve(here, '../../../../libs/hw/native/build/vnet-host');
-
-export type HostCommand = `unbind ${string}` | `bind ${string}` | `profile ${string} ${'idle' | 'ping' | 'bulk'}`;
-
-/** One line to vnet-host's control socket, one JSON line back. */
-function ask(socket: string, line: string, timeoutMs = 3000): Promise<unknown> {
-  return new Promise((res, rej) => {
-    const s = connect(socket);
-    let buf = '';
-    const timer = setTimeout(() => {
-      s.destroy();
-      rej(new Error('vnet-host did not answer'));
-    }, timeoutMs);
-    s.setEncoding('utf8');
-    s.on('connect', () => s.write(line + '\n'));
-    s.on('data', (d: string) => (buf += d));
-    s.on('end', () => {
-      clearTimeout(timer);
-      try {
-        res(JSON.parse(buf));
-      } catch {
-        rej(new Error(`vnet-host answered ${JSON.stringify(buf.slice(0, 200))}`));
-      }
-    });
-    s.on('error', (e) => {
-      clearTimeout(timer);
-      rej(e);
-    });
-  });
-}
+export type { HostCommand } from './host-adapter.js';
 
 @Injectable()
-export class HostService implements OnApplicationBootstrap {
+export class HostService implements OnModuleDestroy {
   private readonly log = new Logger('host');
-  private readonly socket: string;
-  private readonly pidFile: string;
+  private readonly adapter: HostAdapter;
 
   constructor(@Inject(SETTINGS) private readonly settings: Settings) {
-    this.socket = join(settings.home, 'vnet-host.sock');
-    this.pidFile = join(settings.home, 'vnet-host.pid');
+    this.adapter =
+      settings.hostMode === 'sim' ? new SimHost(settings) : settings.hostMode === 'qemu' ? new QemuHost(settings) : new ExternalHost();
   }
 
   get mode(): Settings['hostMode'] {
-    return this.settings.hostMode;
+    return this.adapter.mode;
   }
 
-  async onApplicationBootstrap(): Promise<void> {
-    if (this.mode !== 'sim') return;
-    if (await this.alive()) {
-      this.log.log(`re-attached to the running vnet-host (pid ${this.pid() ?? '?'})`);
-      return;
-    }
-    const binary = process.env['VIRTNET_HOST_BINARY'] ?? DEFAULT_BINARY;
-    if (!existsSync(binary)) throw new Error(`vnet-host is not built (${binary}); run 'make -C libs/hw/native'`);
-    const out = openSync(join(this.settings.home, 'vnet-host.log'), 'a');
-    // Its own session: it survives the controller (a crash, a restart, an update).
-    const child = spawn(binary, ['--dir', this.settings.vhostDir, '--control', this.socket, '--profile', this.settings.hostProfile], {
-      detached: true,
-      stdio: ['ignore', out, out],
-    });
-    child.unref();
-    writeFileSync(this.pidFile, `${child.pid}\n`);
-    // Generous: on a loaded machine a fresh process can take a while to answer.
-    const deadline = Date.now() + 15_000;
-    while (!(await this.alive())) {
-      if (Date.now() > deadline) throw new Error(`vnet-host did not start; see ${join(this.settings.home, 'vnet-host.log')}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    this.log.log(`started vnet-host (pid ${child.pid}), traffic profile '${this.settings.hostProfile}'`);
+  /** Starts the host side once the devices are recovered. */
+  async start(devices: () => HwFunction[]): Promise<void> {
+    if (this.mode !== 'sim') this.stopLeftoverSimHost();
+    await this.adapter.start(devices);
   }
 
-  private pid(): number | null {
+  /**
+   * A vnet-host started by an earlier run in sim mode watches this home's
+   * socket directory and would bind the devices meant for another host.
+   */
+  private stopLeftoverSimHost(): void {
+    const pid = runningSimHost(this.settings.home);
+    if (pid === null) return;
     try {
-      return Number(readFileSync(this.pidFile, 'utf8').trim()) || null;
-    } catch {
-      return null;
-    }
-  }
-
-  private async alive(): Promise<boolean> {
-    try {
-      await ask(this.socket, 'list', 1000);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async status(): Promise<HostStatus> {
-    if (this.mode !== 'sim') return { mode: this.mode, running: false, pid: null, devices: [] };
-    try {
-      const answer = (await ask(this.socket, 'list')) as { devices?: unknown };
-      const r = HostStatusSchema.shape.devices.safeParse(answer.devices);
-      return { mode: 'sim', running: true, pid: this.pid(), devices: r.success ? r.data : [] };
-    } catch {
-      return { mode: 'sim', running: false, pid: this.pid(), devices: [] };
-    }
-  }
-
-  async command(cmd: HostCommand): Promise<void> {
-    if (this.mode !== 'sim')
-      throw new VirtnetError('NOT_SUPPORTED', `the host is '${this.mode}': unbind and bind the driver on your own front-end`);
-    let answer: unknown;
-    try {
-      answer = await ask(this.socket, cmd);
+      process.kill(pid, 'SIGTERM');
+      this.log.warn(`stopped vnet-host (pid ${pid}) left by an earlier run: the host is now '${this.mode}'`);
     } catch (e) {
-      throw new VirtnetError('HOST_UNREACHABLE', `vnet-host: ${(e as Error).message}`);
+      this.log.warn(`vnet-host (pid ${pid}) from an earlier run is still running and could not be stopped: ${(e as Error).message}`);
     }
-    const err = (answer as { error?: string }).error;
-    if (err) throw new VirtnetError('DEVICE_NOT_FOUND', `vnet-host: ${err}`);
+  }
+
+  plug(fn: HwFunction): Promise<void> {
+    return this.adapter.plug(fn);
+  }
+
+  unplug(fn: HwFunction): Promise<void> {
+    return this.adapter.unplug(fn);
+  }
+
+  hostBdf(vuid: string): string | undefined {
+    return this.adapter.hostBdf(vuid);
+  }
+
+  guestView(vuid: string): GuestView | undefined {
+    return this.adapter.guestView(vuid);
+  }
+
+  status(): Promise<HostStatus> {
+    return this.adapter.status();
+  }
+
+  command(cmd: HostCommand): Promise<void> {
+    return this.adapter.command(cmd);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.adapter.close();
   }
 }

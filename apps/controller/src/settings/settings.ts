@@ -27,6 +27,8 @@ export interface Settings {
   /** Where each device's vhost-user socket lives: <vhostDir>/<vuid>.sock */
   vhostDir: string;
   hostMode: HostMode;
+  /** qemu host mode: the VM's QMP socket, the id prefix of its pcie-root-ports (port i is <prefix><i>), how long an unplug waits for the guest. */
+  qemu: { qmp: string; rootPortPrefix: string; unplugTimeoutMs: number };
   /** Traffic vnet-host runs on each device it probes (sim host). */
   hostProfile: 'idle' | 'ping' | 'bulk';
   datapath: Datapath;
@@ -63,6 +65,17 @@ const EnvSchema = z.object({
   VIRTNET_WEB_ROOT: z.string().min(1).optional(),
   VIRTNET_HOST: z.enum(HOST_MODES).default('sim'),
   VIRTNET_HOST_PROFILE: z.enum(['idle', 'ping', 'bulk']).default('ping'),
+  VIRTNET_QEMU_QMP: z.string().min(1).optional(),
+  VIRTNET_QEMU_ROOT_PORT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,30}$/, { error: 'must be a QEMU id prefix such as rp' })
+    .default('rp'),
+  VIRTNET_QEMU_UNPLUG_TIMEOUT_MS: z
+    .string()
+    .regex(/^\d+$/, { error: 'must be milliseconds' })
+    .transform(Number)
+    .pipe(z.number().min(100).max(600_000))
+    .default(30_000),
   VIRTNET_DATAPATH: z.enum(DATAPATHS).default('auto'),
   VIRTNET_VHOST_MODE: z.enum(VHOST_MODES).default('server'),
   VIRTNET_VQ_WORKERS: z
@@ -89,11 +102,6 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
-  if (e.VIRTNET_HOST === 'qemu') {
-    throw new SettingsError([
-      `VIRTNET_HOST: the 'qemu' host adapter is not available yet; 'sim' runs the built-in host, 'external' exposes each device's vhost-user socket for the front-end you run`,
-    ]);
-  }
   const home = resolve(e.VIRTNET_HOME ?? defaultHome());
   const builtWeb = join(repoRoot, 'apps/web/dist');
   const socketPath = join(home, 'virtnet.sock');
@@ -106,6 +114,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     vhostDir: join(home, 'vhost'),
     vhostMode: e.VIRTNET_VHOST_MODE,
     hostMode: e.VIRTNET_HOST,
+    qemu: {
+      qmp: resolve(e.VIRTNET_QEMU_QMP ?? join(home, 'qemu', 'qmp.sock')),
+      rootPortPrefix: e.VIRTNET_QEMU_ROOT_PORT_PREFIX,
+      unplugTimeoutMs: e.VIRTNET_QEMU_UNPLUG_TIMEOUT_MS,
+    },
     hostProfile: e.VIRTNET_HOST_PROFILE,
     datapath: e.VIRTNET_DATAPATH,
     vqWorkers: e.VIRTNET_VQ_WORKERS ?? null,
