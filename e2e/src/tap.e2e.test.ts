@@ -6,6 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
 import { Daemon, until } from './support/daemon.js';
@@ -58,5 +60,41 @@ describe('TAP representor', () => {
     });
     await pmd.run('stop');
     expect((await pmd.xstats())['rx_q0_good_packets']).toBeGreaterThanOrEqual(20);
+  });
+
+  it('outlives the controller with its address, is taken over on restart, and goes with an unplug', async () => {
+    d = await new Daemon({ env: { VIRTNET_DATAPATH: 'tap' } }).start();
+    const r = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:7a:02', '-t', '1500', '-n', '3', '-s', '256', '-u', '9701');
+    expect(r.code, r.stderr).toBe(0);
+    execFileSync('ip', ['addr', 'add', '198.18.76.1/24', 'dev', REP]);
+    const before = link();
+    expect(before.ifalias).toBe(`virtnet ${d.home}/vhost/${r.json.vuid}.sock`);
+
+    // An operator's bridge port or address must not vanish because the controller restarts.
+    await d.kill();
+    expect(link().ifindex).toBe(before.ifindex);
+    await d.start();
+    const dev = (await virtnet(d.home, 'query', '-u', r.json.vuid, '-b')).json.devices[0];
+    expect(dev).toMatchObject({ datapath: 'tap', sf_rep_net_ifindex: before.ifindex });
+    const addrs = JSON.parse(execFileSync('ip', ['-j', 'addr', 'show', REP], { encoding: 'utf8' }))[0].addr_info.map((a: { local: string }) => a.local);
+    expect(addrs).toContain('198.18.76.1');
+
+    expect((await virtnet(d.home, 'unplug', '-u', r.json.vuid)).code).toBe(0);
+    expect(() => execFileSync('ip', ['link', 'show', REP], { stdio: 'ignore' })).toThrow();
+  });
+
+  it('removes at start a representor whose unplug a crash cut short', async () => {
+    d = await new Daemon({ env: { VIRTNET_DATAPATH: 'tap' } }).start();
+    const r = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:7a:03', '-t', '1500', '-n', '3', '-s', '256', '-u', '9701');
+    expect(r.code, r.stderr).toBe(0);
+    await d.kill();
+    // What a SIGKILL between the database write and the device's teardown leaves.
+    const db = new Database(join(d.home, 'virtnet.db'));
+    db.prepare('DELETE FROM devices WHERE vuid = ?').run(r.json.vuid);
+    db.close();
+    expect(link().ifname).toBe(REP);
+    await d.start();
+    expect(() => execFileSync('ip', ['link', 'show', REP], { stdio: 'ignore' })).toThrow();
+    expect(d.log).toContain('removed 1 leftover representor netdev(s)');
   });
 });

@@ -3,8 +3,8 @@
  * VIRTNET_HOME, started with `node apps/controller/dist/main.js`, ready when
  * its state file names a URL that answers /api/v1/health.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -42,6 +42,35 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * TAP representors outlive their controller by design (a restart keeps
+ * them); a test's must not outlive the test. Their alias names the
+ * controller's socket directory.
+ */
+export function removeRepresentors(home: string): void {
+  let names: string[];
+  try {
+    names = readdirSync('/sys/class/net');
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    let alias = '';
+    try {
+      alias = readFileSync(`/sys/class/net/${n}/ifalias`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (alias.startsWith(`virtnet ${home}/`)) {
+      try {
+        execFileSync('ip', ['link', 'del', n], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    }
+  }
 }
 
 export class Daemon {
@@ -115,6 +144,7 @@ export class Daemon {
         // already gone
       }
     }
+    removeRepresentors(this.home);
     rmSync(this.home, { recursive: true, force: true });
   }
 
