@@ -14,7 +14,7 @@ let b: Browser;
 beforeAll(async () => {
   // A fixed port, so the page can find the controller again after it restarts.
   d = await new Daemon({ port: await freePort() }).start();
-  b = await openBrowser(d.url);
+  b = await openBrowser(d.loginUrl);
 });
 // Any console error the test did not provoke on purpose fails it.
 afterEach(() => {

@@ -77,7 +77,7 @@ describe('sim host and the dashboard', () => {
   it('shows the host binding a device live, without a reload', async () => {
     const { openBrowser } = await import('./support/browser.js');
     d = await new Daemon({ env: { VIRTNET_HOST: 'sim', VIRTNET_HOST_PROFILE: 'ping' } }).start();
-    const b = await openBrowser(d.url);
+    const b = await openBrowser(d.loginUrl);
     try {
       await b.page.locator('#connection-state[data-state=live]').waitFor();
       const plugged = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:51:02', '-t', '1500', '-n', '3', '-s', '256');
