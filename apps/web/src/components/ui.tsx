@@ -58,7 +58,7 @@ export function Progress(props: { done: number; total: number; state: Operation[
   const bar = props.state === 'failed' ? 'bg-danger' : props.state === 'succeeded' ? 'bg-accent' : 'bg-accent/70';
   return (
     <div className="h-1.5 w-full overflow-hidden rounded-full bg-raised" role="progressbar" aria-valuemin={0} aria-valuemax={props.total} aria-valuenow={props.done}>
-      <div className={`h-full ${bar} transition-[width] duration-200`} style={{ width: `${pct}%` }} />
+      <div className={`h-full ${bar}`} style={{ width: `${pct}%` }} />
     </div>
   );
 }
