@@ -93,9 +93,14 @@ describe('dashboard', () => {
     await b.page.click('#hotplug-submit');
     await b.page.locator('#mac-error', { hasText: 'MAC 0C:C4:7A:FF:22:93 is used by MT2306XZ00ABVNETS132D0F0 (MAC_IN_USE)' }).waitFor();
     await b.page.fill('#hotplug-mac', '02:00:00:00:00:10');
+    // the form knows the DPU's limits from its capabilities
     await b.page.fill('#hotplug-num_queues', '65');
     await b.page.click('#hotplug-submit');
-    await b.page.locator('#num_queues-error', { hasText: '65 queues exceed the limit of 64 (min of max_virt_queues 64 and MSI-X 64) (QUEUES_EXCEED_LIMIT)' }).waitFor();
+    await b.page.locator('#num_queues-error', { hasText: 'at most 64 virtqueues on this DPU (max_virt_queues 64, MSI-X 64)' }).waitFor();
+    // an even count above one pair: only the controller says why
+    await b.page.fill('#hotplug-num_queues', '4');
+    await b.page.click('#hotplug-submit');
+    await b.page.locator('#num_queues-error', { hasText: 'more than one pair needs the control queue (MQ): use an odd count such as 5 (FEATURES_CONFLICT)' }).waitFor();
     await b.page.fill('#hotplug-num_queues', '3');
     await b.page.fill('#hotplug-features', '0x80');
     await b.page.click('#hotplug-submit');

@@ -42,6 +42,9 @@ export function HotplugDialog(props: { controller: ControllerInfo; onClose: () =
     };
     const parsed = HotplugRequestSchema.safeParse(body);
     if (!parsed.success) return setErrors(zodFieldErrors(parsed.error));
+    // The DPU's own limits, known from its capabilities: no need to ask to be refused.
+    if (body.num_queues > maxQueues) return setErrors({ num_queues: `at most ${maxQueues} virtqueues on this DPU (max_virt_queues ${c.max_virt_queues}, MSI-X ${c.pf_msix})` });
+    if (body.mtu > c.max_mtu) return setErrors({ mtu: `at most ${c.max_mtu} on this DPU` });
     setBusy(true);
     try {
       const r = await api.hotplug(body);
