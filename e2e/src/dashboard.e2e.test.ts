@@ -211,16 +211,22 @@ describe('dashboard', () => {
   });
 
   it('switches to the dark theme and keeps it', async () => {
+    const background = () => b.page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    // the browser prefers light: the system theme is light
+    expect(await background()).toBe('rgb(248, 250, 252)');
     await b.page.click('#theme-toggle');
     expect(await b.page.getAttribute('html', 'data-theme')).toBe('dark');
+    expect(await background()).toBe('rgb(11, 17, 32)');
     await b.page.click('#nav-devices');
     await rows().nth(9).waitFor();
     await b.screenshot('10-devices-dark');
     await b.page.reload();
     expect(await b.page.getAttribute('html', 'data-theme')).toBe('dark');
+    expect(await background()).toBe('rgb(11, 17, 32)');
     await b.page.click('#theme-toggle');
     await b.page.click('#theme-toggle');
     expect(await b.page.getAttribute('html', 'data-theme')).toBe('system');
+    expect(await background()).toBe('rgb(248, 250, 252)');
   });
 
   it('reconnects and resyncs after the controller restarts', async () => {

@@ -47,7 +47,8 @@ export function TimeChart(props: { id: string; title: string; series: ChartSerie
         cursor: { drag: { x: false, y: false } },
         scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [
-          { ...axis, space: 70, values: (_u, ticks) => ticks.map((t) => clock(new Date(t * 1000))) },
+          // Whole seconds only: samples are 1 s apart, and sub-second ticks would repeat a label.
+          { ...axis, space: 70, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300], values: (_u, ticks) => ticks.map((t) => clock(new Date(t * 1000))) },
           { ...axis, size: 64, values: (_u, ticks) => ticks.map(fmt) },
         ],
         series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.colour, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)) }))],

@@ -1,7 +1,7 @@
 /**
  * Light, dark, or the system's choice, remembered in localStorage. The
- * design tokens are light-dark() pairs, so switching is one color-scheme
- * property on the root element.
+ * design tokens are light-dark() pairs, so switching is one data-theme
+ * attribute on the root element, mapped to color-scheme in index.css.
  */
 import { useSyncExternalStore } from 'react';
 
@@ -15,7 +15,7 @@ function read(): Theme {
 }
 
 export function applyTheme(t: Theme = read()): void {
-  document.documentElement.style.colorScheme = t === 'system' ? 'light dark' : t;
+  // index.css maps data-theme to color-scheme, which picks each token's light or dark value.
   document.documentElement.dataset['theme'] = t;
 }
 
@@ -38,10 +38,4 @@ export function useTheme(): Theme {
     },
     read,
   );
-}
-
-/** The resolved scheme, for charts that draw with concrete colours. */
-export function isDark(): boolean {
-  const t = read();
-  return t === 'dark' || (t === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
 }
