@@ -58,6 +58,7 @@ export class LiveStore {
   private attempt = 0;
   private timer?: ReturnType<typeof setTimeout>;
   private stopped = false;
+  private focus: string[] | null = null;
 
   constructor(private readonly url: string) {}
 
@@ -87,6 +88,15 @@ export class LiveStore {
     return () => this.telemetryListeners.delete(listener);
   }
 
+  /**
+   * Telemetry of these devices only (a device page), or of all (null): the
+   * server then samples and sends just what this page shows.
+   */
+  focusTelemetry(vuids: string[] | null): void {
+    this.focus = vuids;
+    if (!this.state.paused) this.send({ type: 'subscribe', topics: ['telemetry'], ...(vuids ? { vuids } : {}) });
+  }
+
   onAudit(listener: (e: AuditEvent) => void): () => void {
     this.auditListeners.add(listener);
     return () => this.auditListeners.delete(listener);
@@ -105,7 +115,7 @@ export class LiveStore {
   private visibility(): void {
     const hidden = document.hidden;
     if (hidden === this.state.paused) return;
-    this.send({ type: hidden ? 'unsubscribe' : 'subscribe', topics: ['telemetry'] });
+    this.send(hidden ? { type: 'unsubscribe', topics: ['telemetry'] } : { type: 'subscribe', topics: ['telemetry'], ...(this.focus ? { vuids: this.focus } : {}) });
     this.set(hidden ? { paused: true } : { paused: false, traffic: new Map(), totals: ZERO });
   }
 
@@ -115,9 +125,8 @@ export class LiveStore {
     this.socket = ws;
     ws.onopen = () => {
       this.attempt = 0;
-      const topics: Topic[] = ['devices', 'operations', 'audit'];
-      if (!document.hidden) topics.push('telemetry');
-      ws.send(JSON.stringify({ type: 'subscribe', topics }));
+      ws.send(JSON.stringify({ type: 'subscribe', topics: ['devices', 'operations', 'audit'] satisfies Topic[] }));
+      if (!document.hidden) ws.send(JSON.stringify({ type: 'subscribe', topics: ['telemetry'], ...(this.focus ? { vuids: this.focus } : {}) }));
     };
     ws.onmessage = (ev) => this.receive(String(ev.data));
     ws.onclose = () => {

@@ -14,7 +14,7 @@ import { ModifyDialog } from '../components/ModifyDialog';
 import { Badge, KeyValues, Panel } from '../components/ui';
 import { api } from '../lib/api';
 import { bytesPs, count, pps, si } from '../lib/format';
-import { deviceLabel, driverState, isBound, useLive } from '../lib/live';
+import { deviceLabel, driverState, isBound, live, useLive } from '../lib/live';
 import { useDeviceSeries, type DeviceSeries, type Field } from '../lib/series';
 
 function FeatureTable({ offered, negotiated }: { offered: bigint; negotiated: bigint }) {
@@ -121,6 +121,11 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const { series, error: seriesError } = useDeviceSeries(vuid, d?.num_queues);
+  // This page shows one device's telemetry: ask for that one only.
+  useEffect(() => {
+    live.focusTelemetry([vuid]);
+    return () => live.focusTelemetry(null);
+  }, [vuid]);
 
   // Queue counters and moderation: from REST, again when the device changes and every few seconds while visible.
   useEffect(() => {
