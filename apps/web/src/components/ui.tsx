@@ -2,6 +2,16 @@
 import type { Operation } from '@virtnet/shared';
 import type { ReactNode } from 'react';
 
+/** A failed request of the page, in words (nothing when there is none). */
+export function ErrorBanner({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
+      {message}
+    </p>
+  );
+}
+
 export function Panel(props: { title: ReactNode; id?: string; actions?: ReactNode; children: ReactNode; className?: string; bodyClass?: string }) {
   const titleId = props.id ? `${props.id}-title` : undefined;
   return (

@@ -11,7 +11,7 @@ import { SERIES_COLOURS, TimeChart } from '../components/Chart';
 import { ConfirmUnplug } from '../components/ConfirmUnplug';
 import { buttonClass } from '../components/Dialog';
 import { ModifyDialog } from '../components/ModifyDialog';
-import { Badge, KeyValues, Panel } from '../components/ui';
+import { Badge, ErrorBanner, KeyValues, Panel } from '../components/ui';
 import { api } from '../lib/api';
 import { bytesPs, count, pps, si } from '../lib/format';
 import { deviceLabel, driverState, isBound, live, useLive } from '../lib/live';
@@ -204,11 +204,7 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
           ) : null}
         </div>
       </div>
-      {error || seriesError ? (
-        <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
-          {error ?? seriesError}
-        </p>
-      ) : null}
+      <ErrorBanner message={error ?? seriesError} />
 
       <div className="grid gap-4 lg:grid-cols-3">
         <Panel title="Identity" id="identity">

@@ -26,7 +26,7 @@ import { ConfirmUnplug } from '../components/ConfirmUnplug';
 import { buttonClass, filterClass } from '../components/Dialog';
 import { HotplugDialog } from '../components/HotplugDialog';
 import { ModifyDialog } from '../components/ModifyDialog';
-import { OperationsList, sortOperations } from '../components/ui';
+import { ErrorBanner, OperationsList, sortOperations } from '../components/ui';
 import { api } from '../lib/api';
 import { pps } from '../lib/format';
 import { driverState, sortedDevices, useLive, type Traffic } from '../lib/live';
@@ -225,11 +225,7 @@ export function Devices() {
 
   return (
     <div className="grid gap-3">
-      {error ? (
-        <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
-          {error}
-        </p>
-      ) : null}
+      <ErrorBanner message={error} />
       <section aria-labelledby="devices-title" className="min-w-0 rounded-lg border border-line bg-panel">
         <div className="flex flex-wrap items-center gap-2 border-b border-line px-4 py-2">
           <h2 id="devices-title" className="mr-2 text-sm font-semibold">

@@ -2,7 +2,7 @@ import type { AuditEvent, ControllerInfo, HostStatus } from '@virtnet/shared';
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'wouter';
 import { TimeChart } from '../components/Chart';
-import { Badge, KeyValues, OperationsList, Panel, Stat, sortOperations } from '../components/ui';
+import { Badge, ErrorBanner, KeyValues, OperationsList, Panel, Stat, sortOperations } from '../components/ui';
 import { api } from '../lib/api';
 import { bytesPs, pps, uptime } from '../lib/format';
 import { driverState, live, useLive } from '../lib/live';
@@ -95,11 +95,7 @@ export function Overview() {
 
   return (
     <div className="grid gap-4">
-      {error ? (
-        <p role="alert" className="rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
-          {error}
-        </p>
-      ) : null}
+      <ErrorBanner message={error} />
       <div className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6">
         <Stat label="Devices" id="stat-devices" value={state.devices.size} sub={`${counts.bound} with a driver · ${counts.up} link up`} />
         <Stat label="Hot-plug ports used" id="stat-hotplug" value={`${counts.hotplug} / ${ports}`} sub={`${Math.max(0, ports - counts.hotplug)} free`} />
