@@ -86,10 +86,10 @@ describe('sim host and the dashboard', () => {
       await row.locator('td', { hasText: 'driver ok' }).waitFor();
       // the host's ping shows up as live traffic (telemetry), without a reload
       await row.locator('[data-field=rx]', { hasText: /^[1-9]/ }).waitFor();
-      await b.screenshot('07-sim-host-traffic');
+      await b.screenshot('14-sim-host-traffic');
       expect((await virtnet(d.home, 'host', 'unbind', '-u', plugged.json.vuid)).code).toBe(0);
       await row.locator('td', { hasText: 'no driver' }).waitFor();
-      await b.screenshot('08-sim-host-unbound');
+      await b.screenshot('15-sim-host-unbound');
       expect(b.takeErrors()).toEqual([]);
     } finally {
       await b.close();
