@@ -49,7 +49,7 @@ export function TimeChart(props: { id: string; title: string; series: ChartSerie
         axes: [
           // Whole seconds only: samples are 1 s apart, and sub-second ticks would repeat a label.
           { ...axis, space: 70, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300], values: (_u, ticks) => ticks.map((t) => clock(new Date(t * 1000))) },
-          { ...axis, size: 64, values: (_u, ticks) => ticks.map(fmt) },
+          { ...axis, size: 78, values: (_u, ticks) => ticks.map(fmt) },
         ],
         series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.colour, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)) }))],
       },
