@@ -77,18 +77,19 @@ describe('sim host and the dashboard', () => {
   it('shows the host binding a device live, without a reload', async () => {
     const { openBrowser } = await import('./support/browser.js');
     d = await new Daemon({ env: { VIRTNET_HOST: 'sim', VIRTNET_HOST_PROFILE: 'ping' } }).start();
-    const b = await openBrowser(d.url);
+    const b = await openBrowser(d.loginUrl);
     try {
       await b.page.locator('#connection-state[data-state=live]').waitFor();
+      await b.page.click('#nav-devices');
       const plugged = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:51:02', '-t', '1500', '-n', '3', '-s', '256');
       const row = b.page.locator(`[data-testid=device-row][data-vuid="${plugged.json.vuid}"]`);
       await row.locator('td', { hasText: 'driver ok' }).waitFor();
       // the host's ping shows up as live traffic (telemetry), without a reload
-      await row.locator('[data-field=traffic]', { hasText: /^\s*[1-9]/ }).waitFor();
-      await b.screenshot('07-sim-host-traffic');
+      await row.locator('[data-field=rx]', { hasText: /^[1-9]/ }).waitFor();
+      await b.screenshot('14-sim-host-traffic');
       expect((await virtnet(d.home, 'host', 'unbind', '-u', plugged.json.vuid)).code).toBe(0);
       await row.locator('td', { hasText: 'no driver' }).waitFor();
-      await b.screenshot('08-sim-host-unbound');
+      await b.screenshot('15-sim-host-unbound');
       expect(b.takeErrors()).toEqual([]);
     } finally {
       await b.close();

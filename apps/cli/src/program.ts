@@ -199,6 +199,11 @@ export function buildProgram(io: Io, version: string): Command {
     .action(async () => io.out(JSON.stringify({ ...(await io.call('version', {})), cli: version }, null, 2)));
 
   program
+    .command('dashboard')
+    .description("the dashboard's URL and the login URL that carries the access token (keep it private)")
+    .action(() => run('dashboard', {}));
+
+  program
     .command('health')
     .description('health of the controller: database, hardware, recovery')
     .action(() => run('health', {}));

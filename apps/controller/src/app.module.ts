@@ -1,5 +1,10 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { VirtnetConf } from '@virtnet/shared';
+import { AuthModule } from './auth/auth.module.js';
+import { BulkController } from './bulk/bulk.controller.js';
+import { BulkService } from './bulk/bulk.service.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { AUDIT_STORE, DEVICE_STORE, PrismaAuditStore, PrismaDeviceStore } from './database/stores.js';
 import { PrismaService } from './database/prisma.service.js';
 import { AuditService } from './devices/audit.service.js';
@@ -9,6 +14,8 @@ import { HostService } from './hosts/host.js';
 import { EventBus } from './events/event-bus.js';
 import { EventsGateway } from './events/events.gateway.js';
 import { Telemetry } from './events/telemetry.js';
+import { TelemetryHistory } from './events/telemetry-history.js';
+import { HistoryController } from './events/history.controller.js';
 import { HardwareModule } from './hardware/hardware.module.js';
 import type { Inventory } from './hardware/inventory.js';
 import { CONF, INVENTORY } from './hardware/tokens.js';
@@ -37,8 +44,14 @@ class SystemModule {}
 @Module({ imports: [DevicesModule, SystemModule], providers: [RpcServer] })
 class RpcModule {}
 
-@Module({ imports: [DevicesModule], providers: [EventsGateway, Telemetry] })
+@Module({ imports: [DevicesModule], providers: [EventsGateway, Telemetry, TelemetryHistory], controllers: [HistoryController], exports: [Telemetry] })
 class EventsModule {}
+
+@Module({ imports: [DevicesModule], providers: [MetricsService], controllers: [MetricsController] })
+class MetricsModule {}
+
+@Module({ imports: [DevicesModule], providers: [BulkService], controllers: [BulkController] })
+class BulkModule {}
 
 @Module({})
 export class AppModule {
@@ -59,6 +72,6 @@ export class AppModule {
     })
     class CoreModule {}
 
-    return { module: AppModule, imports: [CoreModule, HardwareModule, DevicesModule, SystemModule, RpcModule, EventsModule] };
+    return { module: AppModule, imports: [CoreModule, AuthModule, HardwareModule, DevicesModule, SystemModule, RpcModule, EventsModule, MetricsModule, BulkModule] };
   }
 }

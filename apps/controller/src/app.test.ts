@@ -107,6 +107,7 @@ describe('REST', () => {
       '/api/v1/controller',
       '/api/v1/devices',
       '/api/v1/devices/{vuid}',
+      '/api/v1/devices/{vuid}/history',
       '/api/v1/devices/{vuid}/queues',
       '/api/v1/devices/{vuid}/stats',
       '/api/v1/events',
@@ -129,7 +130,7 @@ describe('REST', () => {
 
 describe('WebSocket', () => {
   function connect(): Promise<{ ws: WebSocket; next: () => Promise<any> }> {
-    const ws = new WebSocket(new URL('/ws', c.url.replace('http', 'ws')));
+    const ws = new WebSocket(new URL('/ws', c.url.replace('http', 'ws')), { headers: { authorization: `Bearer ${c.token}` } });
     const queue: any[] = [];
     const waiters: ((m: any) => void)[] = [];
     ws.on('message', (d) => {

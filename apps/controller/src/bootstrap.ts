@@ -7,13 +7,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { WsAdapter } from '@nestjs/platform-ws';
 import type { NextFunction, Request, Response } from 'express';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { AuthService } from './auth/auth.service.js';
+import { authMiddleware } from './auth/http.js';
+import { AuthWsAdapter } from './auth/ws-adapter.js';
 import { createLogger, NestPinoLogger } from './common/logger.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { VERSION } from './common/version.js';
@@ -25,6 +27,8 @@ import type { Settings } from './settings/settings.js';
 export interface Running {
   app: NestExpressApplication;
   url: string;
+  /** The dashboard URL with the access token (the same as url when auth is off). */
+  loginUrl: string;
   close(): Promise<void>;
 }
 
@@ -46,7 +50,7 @@ function serveDashboard(app: NestExpressApplication, webRoot: string | null): vo
     app.useStaticAssets(webRoot, { index: false, maxAge: '1h', immutable: false });
   }
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path === '/ws') return next();
+    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path === '/ws' || req.path === '/metrics') return next();
     if (!webRoot) {
       res.status(503).type('text/plain').send('The dashboard is not built: run `npm run build` (the API is up under /api/v1).\n');
       return;
@@ -73,15 +77,18 @@ export async function startController(settings: Settings, log: Logger = createLo
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ settings, conf: conf.value, inventory }), {
     logger: new NestPinoLogger(log),
   });
-  app.useWebSocketAdapter(new WsAdapter(app));
+  const auth = app.get(AuthService);
+  app.useWebSocketAdapter(new AuthWsAdapter(app, auth));
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');
+  app.use(authMiddleware(auth));
   serveDashboard(app, settings.webRoot);
   await app.listen(settings.httpPort, settings.httpHost);
 
   const address = app.getHttpServer().address() as { port: number };
   const host = settings.httpHost.includes(':') ? `[${settings.httpHost}]` : settings.httpHost;
   const url = `http://${host}:${address.port}/`;
+  auth.baseUrl = url;
   writeFileSync(
     settings.stateFile,
     JSON.stringify({ pid: process.pid, version: VERSION, url, socket: settings.socketPath, started_at: new Date().toISOString() }, null, 2) + '\n',
@@ -89,6 +96,7 @@ export async function startController(settings: Settings, log: Logger = createLo
   return {
     app,
     url,
+    loginUrl: auth.loginUrl(url),
     async close() {
       await app.close();
       rmSync(settings.stateFile, { force: true });

@@ -7,6 +7,7 @@ import { startController } from './bootstrap.js';
 import { createLogger } from './common/logger.js';
 import { ConfigFileError } from './settings/config-files.js';
 import { InventoryError } from './hardware/inventory.js';
+import { TokenFileError } from './auth/token.js';
 import { loadSettings, SettingsError } from './settings/settings.js';
 
 async function main(): Promise<void> {
@@ -21,7 +22,7 @@ async function main(): Promise<void> {
   try {
     const running = await startController(settings, log);
     log.info({ url: running.url, socket: settings.socketPath, home: settings.home }, 'controller ready');
-    process.stdout.write(`\nvirtnet controller is running. Dashboard: ${running.url}\nCLI socket: ${settings.socketPath} (npx virtnet list)\n\n`);
+    process.stdout.write(`\nvirtnet controller is running. Dashboard: ${running.loginUrl}\nCLI socket: ${settings.socketPath} (npx virtnet list)\n\n`);
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');
       running.close().then(
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   } catch (e) {
-    const known = e instanceof SettingsError || e instanceof ConfigFileError || e instanceof InventoryError;
+    const known = e instanceof SettingsError || e instanceof ConfigFileError || e instanceof InventoryError || e instanceof TokenFileError;
     if (known) log.fatal(`cannot start: ${(e as Error).message}`);
     else log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
     process.exit(known ? 2 : 1);

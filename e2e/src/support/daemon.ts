@@ -78,6 +78,8 @@ export class Daemon {
   proc?: ChildProcess;
   url = '';
   log = '';
+  /** The access token ($VIRTNET_HOME/token, made at first start); api() sends it. */
+  token = '';
 
   private readonly port: number;
 
@@ -111,7 +113,8 @@ export class Daemon {
       return s.pid === proc.pid ? s : undefined;
     });
     this.url = state.url;
-    await until('health', async () => ((await fetch(new URL('/api/v1/health', this.url))).ok ? true : undefined));
+    this.token = readFileSync(join(this.home, 'token'), 'utf8').trim();
+    await until('health', async () => ((await this.fetch('/api/v1/health')).ok ? true : undefined));
     return this;
   }
 
@@ -148,12 +151,18 @@ export class Daemon {
     rmSync(this.home, { recursive: true, force: true });
   }
 
-  async api(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-    const res = await fetch(new URL(path, this.url), {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+  /** The URL that signs a browser in (sets the dashboard's cookie). */
+  get loginUrl(): string {
+    return `${this.url}login?token=${this.token}`;
+  }
+
+  /** A request with the bearer token, or without any when `token` is null. */
+  fetch(path: string, init: RequestInit = {}, token: string | null = this.token): Promise<Response> {
+    return fetch(new URL(path, this.url), { ...init, headers: { ...(token !== null ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+  }
+
+  async api(method: string, path: string, body?: unknown, token: string | null = this.token): Promise<{ status: number; body: any }> {
+    const res = await this.fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }, token);
     return { status: res.status, body: await res.json() };
   }
 }

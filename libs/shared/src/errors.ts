@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   HOST_PLUG_FAILED: { status: 502, summary: 'The host refused to plug or unplug the device (QEMU said why)' },
   TIMEOUT: { status: 504, summary: 'The change did not take effect in time' },
   NOT_FOUND: { status: 404, summary: 'No such resource' },
+  UNAUTHENTICATED: { status: 401, summary: 'No valid access token: open the login URL (virtnet dashboard) or send Authorization: Bearer <token>' },
   DAEMON_UNREACHABLE: { status: 503, summary: 'The controller is not running or its socket is unreachable' },
   INTERNAL: { status: 500, summary: 'An internal error; the controller log has details' },
 } as const;

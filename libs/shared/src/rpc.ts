@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  DashboardResultSchema,
   HealthResultSchema,
   HostActionParamsSchema,
   HostStatusSchema,
@@ -37,6 +38,7 @@ export const RPC_METHODS = {
   health: { params: NoParams, result: HealthResultSchema },
   host: { params: NoParams, result: HostStatusSchema },
   host_action: { params: HostActionParamsSchema, result: HostStatusSchema },
+  dashboard: { params: NoParams, result: DashboardResultSchema },
 } as const;
 
 export type RpcMethod = keyof typeof RPC_METHODS;

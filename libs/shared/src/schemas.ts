@@ -377,3 +377,50 @@ export const OperationSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable().describe('Why it failed, when it did'),
 });
 export type Operation = z.infer<typeof OperationSchema>;
+
+/**
+ * One change applied to many devices as an operation (POST /api/v1/operations):
+ * each device is changed on its own and is one step of the operation's
+ * progress; a device that refuses does not stop the others.
+ */
+export const BulkRequestSchema = z
+  .object({
+    vuids: z.array(VuidSchema).min(1, { error: 'select at least one device' }).max(4096).describe('The devices to change'),
+    queue: ModifyQueueFieldsSchema.optional().describe('Interrupt moderation for every queue of each device'),
+    device: ModifyDeviceFieldsSchema.optional().describe('Device settings for each device (the host driver must be unbound)'),
+  })
+  .strict()
+  .refine((b) => (b.queue === undefined) !== (b.device === undefined), { error: 'give exactly one of queue or device', path: ['queue'] });
+export type BulkRequest = z.input<typeof BulkRequestSchema>;
+
+/**
+ * Per-queue rates of one device over the last minutes, one column per
+ * field (the layout time-series charts take). `t` is in epoch milliseconds;
+ * a queue that did not move in a sample reads 0 there.
+ */
+export const QueueHistorySchema = z.object({
+  index: int(),
+  type: z.enum(['rx', 'tx', 'ctrl']),
+  pps: z.array(z.number()).describe('Packets per second'),
+  bytes_ps: z.array(z.number()).describe('Bytes per second'),
+  drops_ps: z.array(z.number()),
+  kicks_ps: z.array(z.number()).describe('Driver notifications to the device per second'),
+  calls_ps: z.array(z.number()).describe('Device notifications (interrupts) to the driver per second'),
+  errors: z.array(z.number()).describe('Descriptor errors so far (bad_desc_errors + exceed_max_chain + invalid_buffer)'),
+});
+export const TelemetryHistorySchema = z.object({
+  vuid: z.string(),
+  interval_ms: int(),
+  capacity: int().describe('Samples kept per queue'),
+  t: z.array(z.number()),
+  queues: z.array(QueueHistorySchema),
+});
+export type TelemetryHistory = z.infer<typeof TelemetryHistorySchema>;
+
+/** Where the dashboard is, and the URL that signs a browser in (CLI: virtnet dashboard). */
+export const DashboardResultSchema = z.object({
+  url: z.string(),
+  login_url: z.string().describe('Opens the dashboard with the access token; keep it private'),
+  auth: z.boolean().describe('false when VIRTNET_AUTH=off (loopback only)'),
+});
+export type DashboardResult = z.infer<typeof DashboardResultSchema>;

@@ -3,9 +3,9 @@
  * answers each subscription with a snapshot, then streams events.
  */
 import { z } from 'zod';
-import { DeviceSchema, OperationSchema } from './schemas.js';
+import { AuditEventSchema, DeviceSchema, OperationSchema } from './schemas.js';
 
-export const TopicSchema = z.enum(['devices', 'telemetry', 'operations']);
+export const TopicSchema = z.enum(['devices', 'telemetry', 'operations', 'audit']);
 export type Topic = z.infer<typeof TopicSchema>;
 
 export const ClientMessageSchema = z.discriminatedUnion('type', [
@@ -30,6 +30,7 @@ export const ServerMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('pong') }),
   z.object({ type: z.literal('operations.snapshot'), operations: z.array(OperationSchema).describe('Running and recent operations') }),
   z.object({ type: z.literal('operation'), operation: OperationSchema }),
+  z.object({ type: z.literal('audit'), event: AuditEventSchema.describe('A change just recorded in the audit log') }),
   z.object({
     type: z.literal('telemetry'),
     at: z.string(),
@@ -63,4 +64,5 @@ export const EVENT_TOPIC = {
   'device.updated': 'devices',
   'device.removed': 'devices',
   operation: 'operations',
+  audit: 'audit',
 } as const satisfies Record<string, Topic>;

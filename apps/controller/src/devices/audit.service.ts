@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { EventBus } from '../events/event-bus.js';
 import type { AuditEvent } from '@virtnet/shared';
 import { AUDIT_STORE, type AuditStore, type NewAuditEvent } from '../database/stores.js';
 
@@ -10,11 +11,16 @@ export type Actor = 'cli' | 'api' | 'system';
 export class AuditService {
   private readonly log = new Logger('audit');
 
-  constructor(@Inject(AUDIT_STORE) private readonly store: AuditStore) {}
+  constructor(
+    @Inject(AUDIT_STORE) private readonly store: AuditStore,
+    @Optional() @Inject(EventBus) private readonly events?: EventBus,
+  ) {}
 
   async record(e: NewAuditEvent): Promise<void> {
     try {
-      await this.store.append(e);
+      const event = await this.store.append(e);
+      // Live on the WebSocket's audit topic, once it is stored.
+      this.events?.emit('audit', { event });
     } catch (err) {
       this.log.error(`could not record ${e.action} of ${e.target ?? '-'}: ${(err as Error).message}`);
     }

@@ -3,7 +3,7 @@
  * gateway (and anything else) subscribes without the services knowing.
  */
 import { Injectable } from '@nestjs/common';
-import type { Device, Operation } from '@virtnet/shared';
+import type { AuditEvent, Device, Operation } from '@virtnet/shared';
 import { EventEmitter } from 'node:events';
 
 export interface EventMap {
@@ -11,6 +11,7 @@ export interface EventMap {
   'device.updated': { device: Device };
   'device.removed': { vuid: string };
   operation: { operation: Operation };
+  audit: { event: AuditEvent };
 }
 export type EventName = keyof EventMap;
 

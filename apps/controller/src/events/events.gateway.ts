@@ -4,13 +4,14 @@
  */
 import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } from '@nestjs/websockets';
-import { ClientMessageSchema, EVENT_TOPIC, type ServerMessage, type TelemetryMessage, type Topic } from '@virtnet/shared';
+import { ClientMessageSchema, EVENT_TOPIC, TopicSchema, type ServerMessage, type TelemetryMessage, type Topic } from '@virtnet/shared';
 import type { WebSocket } from 'ws';
 import { VERSION } from '../common/version.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { OperationsService } from '../operations/operations.service.js';
 import { EventBus, type EventMap, type EventName } from './event-bus.js';
 import { Telemetry } from './telemetry.js';
+import { TelemetryHistory } from './telemetry-history.js';
 
 /** Bytes a slow client may have queued before it is dropped (it resyncs on reconnect). */
 const MAX_BUFFERED = 8 << 20;
@@ -31,6 +32,7 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
     @Inject(DevicesService) private readonly devices: DevicesService,
     @Inject(Telemetry) private readonly sampler: Telemetry,
     @Inject(OperationsService) private readonly operations: OperationsService,
+    @Inject(TelemetryHistory) private readonly history: TelemetryHistory,
   ) {
     const forward = <E extends EventName>(name: E, toMessage: (p: EventMap[E]) => ServerMessage) =>
       this.unsubscribe.push(events.on(name, (p) => this.publish(EVENT_TOPIC[name], toMessage(p))));
@@ -38,16 +40,19 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
     forward('device.updated', (p) => ({ type: 'device.updated', device: p.device }));
     forward('device.removed', (p) => ({ type: 'device.removed', vuid: p.vuid }));
     forward('operation', (p) => ({ type: 'operation', operation: p.operation }));
+    forward('audit', (p) => ({ type: 'audit', event: p.event }));
   }
 
   handleConnection(client: WebSocket): void {
     this.clients.set(client, new Set());
-    this.send(client, { type: 'hello', version: VERSION, topics: ['devices', 'telemetry', 'operations'] });
+    // A dashboard is open: keep the charts' history recording.
+    this.history.retain();
+    this.send(client, { type: 'hello', version: VERSION, topics: TopicSchema.options });
     client.on('message', (data) => this.receive(client, data.toString()));
   }
 
   handleDisconnect(client: WebSocket): void {
-    this.clients.delete(client);
+    if (this.clients.delete(client)) this.history.release();
     this.stopTelemetry(client);
     this.watchDrivers();
   }
@@ -119,7 +124,8 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
           this.watchDrivers();
         } else if (topic === 'operations') {
           this.send(client, { type: 'operations.snapshot', operations: this.operations.list() });
-        } else this.startTelemetry(client, msg.vuids);
+        } else if (topic === 'telemetry') this.startTelemetry(client, msg.vuids);
+        // audit: no snapshot; GET /api/v1/events has the past.
       } else {
         topics.delete(topic);
         if (topic === 'telemetry') this.stopTelemetry(client);

@@ -13,6 +13,7 @@ import { toVirtnetError } from '../common/errors.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { SystemService } from '../system/system.service.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';
+import { AuthService } from '../auth/auth.service.js';
 
 /** A request line longer than this is refused and the connection closed. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -28,6 +29,7 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(SETTINGS) private readonly settings: Settings,
     @Inject(DevicesService) devices: DevicesService,
     @Inject(SystemService) system: SystemService,
+    @Inject(AuthService) auth: AuthService,
   ) {
     const methods: Record<RpcMethod, (params: unknown) => unknown> = {
       list: () => devices.list(),
@@ -41,6 +43,8 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
       health: () => system.health(),
       host: () => devices.hostStatus(),
       host_action: (p) => devices.hostAction(p, 'cli'),
+      // The socket is owner-only, so whoever asks may hold the token.
+      dashboard: () => auth.dashboard(),
     };
     for (const [name, fn] of Object.entries(methods)) {
       this.rpc.addMethod(name, async (params) => {

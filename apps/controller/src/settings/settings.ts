@@ -44,6 +44,21 @@ export interface Settings {
   logLevel: LogLevel;
   webRoot: string | null;
   migrationsDir: string;
+  /** Access control of HTTP, WebSocket and dashboard (see auth/). */
+  auth: AuthSettings;
+}
+
+export interface AuthSettings {
+  /** false only with VIRTNET_AUTH=off, which is refused on a non-loopback address. */
+  enabled: boolean;
+  /** VIRTNET_TOKEN when set; otherwise the token lives in tokenPath (created at first start, mode 0600). */
+  token: string | null;
+  tokenPath: string;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -84,6 +99,11 @@ const EnvSchema = z.object({
     .transform(Number)
     .pipe(z.number().min(1).max(64))
     .optional(),
+  VIRTNET_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~-]{16,256}$/, { error: 'must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ - (it travels in URLs and headers)' })
+    .optional(),
+  VIRTNET_AUTH: z.enum(['on', 'off']).default('on'),
 });
 
 export function defaultHome(): string {
@@ -102,6 +122,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     throw new SettingsError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  if (e.VIRTNET_AUTH === 'off' && !isLoopback(e.VIRTNET_HTTP_HOST)) {
+    throw new SettingsError([
+      `VIRTNET_AUTH: 'off' is only allowed on a loopback address, and VIRTNET_HTTP_HOST is ${e.VIRTNET_HTTP_HOST}: anyone who reaches it could change devices. Keep authentication on (the token is in $VIRTNET_HOME/token, or set VIRTNET_TOKEN)`,
+    ]);
+  }
   const home = resolve(e.VIRTNET_HOME ?? defaultHome());
   const builtWeb = join(repoRoot, 'apps/web/dist');
   const socketPath = join(home, 'virtnet.sock');
@@ -132,6 +157,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: e.VIRTNET_LOG_LEVEL,
     webRoot: e.VIRTNET_WEB_ROOT ? resolve(e.VIRTNET_WEB_ROOT) : existsSync(join(builtWeb, 'index.html')) ? builtWeb : null,
     migrationsDir: join(repoRoot, 'prisma/migrations'),
+    auth: { enabled: e.VIRTNET_AUTH === 'on', token: e.VIRTNET_TOKEN ?? null, tokenPath: join(home, 'token') },
   };
 }
 

@@ -18,6 +18,8 @@ import {
   HostStatusSchema,
   HostProfileSchema,
   OperationSchema,
+  BulkRequestSchema,
+  TelemetryHistorySchema,
   UnplugResultSchema,
   VersionResultSchema,
 } from '@virtnet/shared';
@@ -52,6 +54,8 @@ export const ROUTES: Route[] = [
   { method: 'post', path: '/api/v1/host/devices/{vuid}/profile', summary: 'Traffic the sim host runs on the device', body: z.object({ profile: HostProfileSchema }), ok: { status: 200, schema: HostStatusSchema }, errors: [400, 404, 409] },
   { method: 'get', path: '/api/v1/events', summary: 'The audit log, newest first', ok: { status: 200, schema: z.object({ events: z.array(AuditEventSchema) }) } },
   { method: 'get', path: '/api/v1/operations', summary: 'Running and recent bulk operations with their progress', ok: { status: 200, schema: z.object({ operations: z.array(OperationSchema) }) } },
+  { method: 'post', path: '/api/v1/operations', summary: 'Apply one change (moderation or device settings) to many devices as an operation with progress', body: BulkRequestSchema, ok: { status: 202, schema: OperationSchema }, errors: [400, 404] },
+  { method: 'get', path: '/api/v1/devices/{vuid}/history', summary: 'Per-queue rates of the last 5 minutes (recorded while a dashboard is connected)', ok: { status: 200, schema: TelemetryHistorySchema }, errors: [404] },
   { method: 'get', path: '/api/v1/operations/{id}', summary: 'One operation', ok: { status: 200, schema: OperationSchema }, errors: [404] },
   { method: 'get', path: '/api/v1/version', summary: 'Versions', ok: { status: 200, schema: VersionResultSchema } },
   { method: 'get', path: '/api/v1/health', summary: 'Health of database, hardware and recovery', ok: { status: 200, schema: HealthResultSchema } },
@@ -59,6 +63,7 @@ export const ROUTES: Route[] = [
 
 export function buildOpenApi(version: string): object {
   const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'The access token ($VIRTNET_HOME/token; virtnet dashboard prints it)' });
   const error = ErrorBodySchema;
   for (const r of ROUTES) {
     const responses: Record<string, { description: string; content: { 'application/json': { schema: z.ZodType } } }> = {
@@ -78,5 +83,6 @@ export function buildOpenApi(version: string): object {
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: { title: 'virtnet controller API', version },
+    security: [{ bearer: [] }],
   });
 }

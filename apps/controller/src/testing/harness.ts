@@ -7,30 +7,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startController, type Running } from '../bootstrap.js';
+import { AuthService } from '../auth/auth.service.js';
 import { loadSettings, type Settings } from '../settings/settings.js';
 
 export interface TestController {
   running: Running;
   settings: Settings;
   url: string;
-  request(method: string, path: string, body?: unknown, raw?: string): Promise<{ status: number; body: any }>;
+  /** The access token; request() sends it as a bearer header. */
+  token: string;
+  request(method: string, path: string, body?: unknown, raw?: string, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
   stop(): Promise<void>;
 }
 
-export async function startTestController(files: { profile?: object; conf?: object } = {}): Promise<TestController> {
+export async function startTestController(files: { profile?: object; conf?: object; env?: Record<string, string> } = {}): Promise<TestController> {
   const home = mkdtempSync(join(tmpdir(), 'vn-'));
   if (files.profile) writeFileSync(join(home, 'dpu-profile.json'), JSON.stringify(files.profile));
   if (files.conf) writeFileSync(join(home, 'virtnet.conf'), JSON.stringify(files.conf));
-  const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external' });
+  const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external', ...files.env });
   const running = await startController(settings, pino({ level: 'silent' }));
+  const token = running.app.get(AuthService).token;
   return {
     running,
     settings,
     url: running.url,
-    async request(method, path, body, raw) {
+    token,
+    async request(method, path, body, raw, headers) {
       const res = await fetch(new URL(path, running.url), {
         method,
-        headers: body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {},
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
         body: raw ?? (body !== undefined ? JSON.stringify(body) : undefined),
       });
       return { status: res.status, body: await res.json().catch(() => null) };

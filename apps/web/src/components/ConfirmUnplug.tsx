@@ -3,7 +3,7 @@ import type { Device } from '@virtnet/shared';
 import { api, ApiError } from '../lib/api';
 import { Dialog, buttonClass } from './Dialog';
 
-export function ConfirmUnplug(props: { device: Device; onClose: () => void }) {
+export function ConfirmUnplug(props: { device: Device; onClose: () => void; onDone?: () => void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const d = props.device;
@@ -11,7 +11,7 @@ export function ConfirmUnplug(props: { device: Device; onClose: () => void }) {
     setBusy(true);
     try {
       await api.unplug(d.vuid);
-      props.onClose();
+      (props.onDone ?? props.onClose)();
     } catch (e) {
       setError(e instanceof ApiError ? `${e.message} (${e.code})` : String(e));
       setBusy(false);
@@ -20,8 +20,8 @@ export function ConfirmUnplug(props: { device: Device; onClose: () => void }) {
   return (
     <Dialog id="unplug-dialog" title="Unplug device?" onClose={props.onClose}>
       <p className="text-sm">
-        PF {d.pf_id} at <span className="font-mono">{d.pci_bdf}</span> (MAC <span className="font-mono">{d.mac}</span>) disappears from the host. Its
-        hot-plug port becomes free.
+        PF {d.pf_id} at <span className="font-mono">{d.pci_bdf}</span> (MAC <span className="font-mono">{d.mac}</span>) disappears from the host, as a
+        surprise removal would: a bound driver loses it at once. Its hot-plug port ({d.hotplug_port}) becomes free.
       </p>
       {error ? (
         <p role="alert" className="mt-3 text-sm text-danger">

@@ -32,9 +32,9 @@ export function Dialog(props: { id: string; title: string; onClose: () => void; 
   );
 }
 
-export function Field(props: { label: string; name: string; error?: string | undefined; hint?: string; children: ReactNode }) {
+export function Field(props: { label: string; name: string; error?: string | undefined; hint?: ReactNode; children: ReactNode; className?: string }) {
   return (
-    <label className="block">
+    <label className={`block ${props.className ?? ''}`}>
       <span className="mb-1 block text-xs font-medium text-muted">{props.label}</span>
       {props.children}
       {props.error ? (
@@ -51,8 +51,13 @@ export function Field(props: { label: string; name: string; error?: string | und
 export const inputClass =
   'w-full rounded-md border border-line bg-surface px-2.5 py-1.5 font-mono text-sm text-ink outline-none focus:border-accent focus:ring-2 focus:ring-accent/30 aria-[invalid=true]:border-danger';
 
+/** A toolbar's search box (no full width, sans text). */
+export const filterClass =
+  'w-64 rounded-md border border-line bg-surface px-2.5 py-1.5 text-sm text-ink outline-none placeholder:text-muted focus:border-accent focus:ring-2 focus:ring-accent/30';
+
 export const buttonClass = {
   primary: 'rounded-md bg-accent px-3 py-1.5 text-sm font-medium text-accent-ink hover:opacity-90 disabled:opacity-50',
   secondary: 'rounded-md border border-line px-3 py-1.5 text-sm hover:bg-raised disabled:opacity-50',
+  small: 'rounded border border-line px-2 py-0.5 text-xs hover:bg-raised disabled:opacity-50',
   danger: 'rounded-md bg-danger px-3 py-1.5 text-sm font-medium text-white hover:opacity-90 disabled:opacity-50',
 };

@@ -1,30 +1,40 @@
-import { ModifyDeviceFieldsSchema, ModifyQueueFieldsSchema, type Device } from '@virtnet/shared';
-import { useState, type FormEvent } from 'react';
-import { api } from '../lib/api';
-import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../lib/form';
-import { Dialog, Field, buttonClass, inputClass } from './Dialog';
-
-const DRIVER_BITS = 0b110; // DRIVER | DRIVER_OK
-
 /**
  * Device settings (MAC, MTU, features, queue size, MSI-X) and interrupt
- * moderation. Only changed fields are sent; the controller refuses device
- * settings while the host driver is bound, and says so next to the form.
+ * moderation. Only changed fields are sent. The controller follows the real
+ * product's rule: device settings are refused (DRIVER_BOUND) while the host
+ * driver holds the device, moderation applies at any time. The dialog shows
+ * the rule before you try, the controller's answer after, and with the
+ * built-in host offers to unbind the driver.
  */
-export function ModifyDialog(props: { device: Device; onClose: () => void }) {
+import { ModifyDeviceFieldsSchema, ModifyQueueFieldsSchema, type Device, type HostStatus, type Queue } from '@virtnet/shared';
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, ApiError } from '../lib/api';
+import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../lib/form';
+import { deviceLabel, isBound } from '../lib/live';
+import { Dialog, Field, buttonClass, inputClass } from './Dialog';
+
+export function ModifyDialog(props: { device: Device; queues?: Queue[] | undefined; onClose: () => void }) {
   const d = props.device;
-  const bound = (d.device_status & DRIVER_BITS) !== 0;
-  const initial = { mac: d.mac, mtu: String(d.mtu), features: d.features, max_queue_size: String(d.max_queue_size), num_msix: String(d.num_msix) };
+  const bound = isBound(d);
+  const [initial] = useState(() => ({ mac: d.mac, mtu: String(d.mtu), features: d.features, max_queue_size: String(d.max_queue_size), num_msix: String(d.num_msix) }));
   const [v, setV] = useState(initial);
-  const q0 = d.queues?.[0];
+  const q0 = props.queues?.[0];
   const [q, setQ] = useState({ event_mode: q0?.rq_cq_period_mode ?? 'event', period_us: String(q0?.rq_cq_period ?? 0), max_count: String(q0?.rq_cq_max_count ?? 0) });
   const [errors, setErrors] = useState<FieldErrors>({});
+  const [queueErrors, setQueueErrors] = useState<FieldErrors>({});
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
+  const [host, setHost] = useState<HostStatus | null>(null);
+  const [refused, setRefused] = useState(false);
+
+  useEffect(() => {
+    api.host().then(setHost, () => setHost(null));
+  }, []);
 
   async function submitDevice(e: FormEvent) {
     e.preventDefault();
     setDone(null);
+    setRefused(false);
     const changed: Record<string, unknown> = {};
     if (v.mac !== initial.mac) changed['mac'] = v.mac.trim();
     if (v.mtu !== initial.mtu) changed['mtu'] = Number(v.mtu);
@@ -40,6 +50,7 @@ export function ModifyDialog(props: { device: Device; onClose: () => void }) {
       setDone('Device settings applied.');
     } catch (err) {
       setErrors(apiFieldErrors(err));
+      setRefused(err instanceof ApiError && err.code === 'DRIVER_BOUND');
     } finally {
       setBusy(false);
     }
@@ -49,12 +60,25 @@ export function ModifyDialog(props: { device: Device; onClose: () => void }) {
     e.preventDefault();
     setDone(null);
     const parsed = ModifyQueueFieldsSchema.safeParse({ event_mode: q.event_mode, period_us: Number(q.period_us), max_count: Number(q.max_count) });
-    if (!parsed.success) return setErrors(zodFieldErrors(parsed.error));
+    if (!parsed.success) return setQueueErrors(zodFieldErrors(parsed.error));
     setBusy(true);
     try {
       await api.modifyQueues(d.vuid, parsed.data);
-      setErrors({});
+      setQueueErrors({});
       setDone('Interrupt moderation applied.');
+    } catch (err) {
+      setQueueErrors(apiFieldErrors(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function hostAction(action: 'unbind' | 'bind') {
+    setBusy(true);
+    try {
+      setHost(await api.hostAction(d.vuid, action));
+      setRefused(false);
+      setErrors({});
     } catch (err) {
       setErrors(apiFieldErrors(err));
     } finally {
@@ -70,17 +94,40 @@ export function ModifyDialog(props: { device: Device; onClose: () => void }) {
     className: inputClass,
     spellCheck: false,
   });
+  const simHost = host?.mode === 'sim' && host.running;
 
   return (
-    <Dialog id="modify-dialog" title={`Modify ${d.function_type} ${d.pf_id}${d.vf_id !== undefined ? `/${d.vf_id}` : ''}`} onClose={props.onClose} wide>
-      <p className="mb-3 font-mono text-xs text-muted">{d.vuid}</p>
-      {bound ? (
-        <p id="modify-driver-bound" className="mb-3 rounded-md border border-warn/40 bg-warn/10 px-3 py-2 text-sm text-warn">
-          The host driver is bound ({d.device_status_names.join(', ')}). MAC, MTU, features, queue size and MSI-X changes are refused until the
-          host unbinds the device; interrupt moderation applies now.
-        </p>
-      ) : null}
-      <form onSubmit={submitDevice} noValidate className="grid grid-cols-2 gap-3">
+    <Dialog id="modify-dialog" title={`Modify ${d.function_type} · ${deviceLabel(d)}`} onClose={props.onClose} wide>
+      <p className="mb-3 font-mono text-xs text-muted">
+        {d.vuid} · {d.pci_bdf}
+      </p>
+      <div
+        id="modify-driver-rule"
+        data-bound={bound}
+        className={`mb-3 rounded-md border px-3 py-2 text-sm ${bound ? 'border-warn/40 bg-warn/10 text-warn' : 'border-line text-muted'}`}
+      >
+        {bound ? (
+          <>
+            <p id="modify-driver-bound">
+              The host driver is bound ({d.device_status_names.join(', ')}). The controller refuses MAC, MTU, features, queue size and MSI-X changes with
+              DRIVER_BOUND until the host unbinds the device; interrupt moderation applies now.
+            </p>
+            <p className="mt-1 text-xs">
+              {simHost ? 'The built-in host can unbind it here.' : 'Unbind it on the host:'}{' '}
+              <code className="font-mono">echo {d.pci_bdf} &gt; /sys/bus/pci/drivers/virtio-pci/unbind</code>
+              {simHost ? null : <> (or <code className="font-mono">virtnet host unbind -u {d.vuid}</code> with the built-in host)</>}
+            </p>
+          </>
+        ) : (
+          <p>No host driver holds this device: every setting applies now.</p>
+        )}
+        {simHost ? (
+          <button type="button" id="modify-host-toggle" className={`${buttonClass.small} mt-2`} disabled={busy} onClick={() => hostAction(bound ? 'unbind' : 'bind')}>
+            {bound ? 'Unbind host driver' : 'Bind host driver again'}
+          </button>
+        ) : null}
+      </div>
+      <form onSubmit={submitDevice} noValidate className="grid grid-cols-2 gap-3" aria-label="Device settings">
         <Field label="MAC address" name="mac" error={errors['mac']}>
           <input {...field('mac')} />
         </Field>
@@ -98,36 +145,42 @@ export function ModifyDialog(props: { device: Device; onClose: () => void }) {
             <input {...field('num_msix')} inputMode="numeric" />
           </Field>
         ) : null}
+        {errors['_form'] ? (
+          <div role="alert" id="modify-form-error" data-refused={refused} className="col-span-2 rounded-md border border-danger/40 bg-danger/10 px-3 py-2 text-sm text-danger">
+            {errors['_form']}
+            {refused ? <p className="mt-1 text-xs">Unbind the host driver first, apply, then bind it again: the driver reads the new settings when it probes.</p> : null}
+          </div>
+        ) : null}
         <div className="col-span-2 flex justify-end">
           <button type="submit" id="modify-device-submit" className={buttonClass.primary} disabled={busy}>
             Apply device settings
           </button>
         </div>
       </form>
-      <form onSubmit={submitQueues} noValidate className="mt-4 grid grid-cols-3 gap-3 border-t border-line pt-4">
-        <Field label="Moderation mode" name="event_mode" error={errors['event_mode']}>
+      <form onSubmit={submitQueues} noValidate className="mt-4 grid grid-cols-3 gap-3 border-t border-line pt-4" aria-label="Interrupt moderation">
+        <Field label="Moderation mode" name="event_mode" error={queueErrors['event_mode']}>
           <select id="modify-event_mode" className={inputClass} value={q.event_mode} onChange={(e) => setQ({ ...q, event_mode: e.target.value as 'event' | 'cqe' })}>
             <option value="event">event</option>
             <option value="cqe">cqe</option>
           </select>
         </Field>
-        <Field label="Period (µs)" name="period_us" error={errors['period_us']}>
+        <Field label="Period (µs)" name="period_us" error={queueErrors['period_us']} hint="0 – 4095">
           <input id="modify-period_us" className={inputClass} value={q.period_us} onChange={(e) => setQ({ ...q, period_us: e.target.value })} inputMode="numeric" />
         </Field>
-        <Field label="Max count" name="max_count" error={errors['max_count']}>
+        <Field label="Max count" name="max_count" error={queueErrors['max_count']} hint="0 – 65535">
           <input id="modify-max_count" className={inputClass} value={q.max_count} onChange={(e) => setQ({ ...q, max_count: e.target.value })} inputMode="numeric" />
         </Field>
+        {queueErrors['_form'] ? (
+          <p role="alert" className="col-span-3 text-sm text-danger">
+            {queueErrors['_form']}
+          </p>
+        ) : null}
         <div className="col-span-3 flex justify-end">
           <button type="submit" id="modify-queue-submit" className={buttonClass.secondary} disabled={busy}>
             Apply moderation
           </button>
         </div>
       </form>
-      {errors['_form'] ? (
-        <p role="alert" id="modify-form-error" className="mt-3 text-sm text-danger">
-          {errors['_form']}
-        </p>
-      ) : null}
       {done ? (
         <p role="status" id="modify-done" className="mt-3 text-sm text-accent">
           {done}

@@ -1,16 +1,22 @@
 /**
  * Every call the dashboard makes to the controller's REST API, in one
  * module. Responses are checked against the shared schemas; failures become
- * ApiError with the controller's stable code and the field at fault.
+ * ApiError with the controller's stable code and the field at fault. The
+ * browser sends the access cookie itself (set by /login); a 401 means the
+ * sign-in is gone, and the app says so.
  */
 import {
+  AuditEventSchema,
   ControllerInfoSchema,
   DeviceSchema,
   ErrorBodySchema,
+  HostStatusSchema,
   HotplugResultSchema,
   ModifyResultSchema,
+  OperationSchema,
+  TelemetryHistorySchema,
   UnplugResultSchema,
-  AuditEventSchema,
+  type BulkRequest,
   type HotplugRequest,
   type ModifyDeviceFields,
   type ModifyQueueFields,
@@ -27,11 +33,19 @@ export class ApiError extends Error {
   }
 }
 
+const unauthenticated = new Set<() => void>();
+/** Called when the controller answers 401 (token changed, cookie gone). */
+export function onUnauthenticated(listener: () => void): () => void {
+  unauthenticated.add(listener);
+  return () => unauthenticated.delete(listener);
+}
+
 async function request<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.output<S>> {
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
       method,
+      credentials: 'same-origin',
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -40,6 +54,7 @@ async function request<S extends z.ZodType>(schema: S, method: string, path: str
   }
   const json: unknown = await res.json().catch(() => undefined);
   if (!res.ok) {
+    if (res.status === 401) for (const l of unauthenticated) l();
     const e = ErrorBodySchema.safeParse(json);
     if (e.success) throw new ApiError(e.data.error.code, e.data.error.message, e.data.error.field);
     throw new ApiError('INTERNAL', `HTTP ${res.status}`);
@@ -50,14 +65,27 @@ async function request<S extends z.ZodType>(schema: S, method: string, path: str
 }
 
 const enc = encodeURIComponent;
+/**
+ * /version and /health grow fields as the controller grows (live update,
+ * recovery details): read them loosely and show what is there.
+ */
+const Loose = z.record(z.string(), z.unknown());
 
 export const api = {
   controller: () => request(ControllerInfoSchema, 'GET', '/controller'),
   devices: () => request(z.object({ devices: z.array(DeviceSchema) }), 'GET', '/devices'),
   device: (vuid: string) => request(DeviceSchema, 'GET', `/devices/${enc(vuid)}`),
+  history: (vuid: string) => request(TelemetryHistorySchema, 'GET', `/devices/${enc(vuid)}/history`),
   hotplug: (body: HotplugRequest) => request(HotplugResultSchema, 'POST', '/devices', body),
   modify: (vuid: string, body: ModifyDeviceFields) => request(ModifyResultSchema, 'PATCH', `/devices/${enc(vuid)}`, body),
   modifyQueues: (vuid: string, body: ModifyQueueFields) => request(ModifyResultSchema, 'PUT', `/devices/${enc(vuid)}/queues`, body),
   unplug: (vuid: string) => request(UnplugResultSchema, 'DELETE', `/devices/${enc(vuid)}`),
-  events: (limit = 50) => request(z.object({ events: z.array(AuditEventSchema) }), 'GET', `/events?limit=${limit}`),
+  bulk: (body: BulkRequest) => request(OperationSchema, 'POST', '/operations', body),
+  operations: () => request(z.object({ operations: z.array(OperationSchema) }), 'GET', '/operations'),
+  host: () => request(HostStatusSchema, 'GET', '/host'),
+  hostAction: (vuid: string, action: 'unbind' | 'bind') => request(HostStatusSchema, 'POST', `/host/devices/${enc(vuid)}/${action}`, {}),
+  events: (limit = 200, before?: number) =>
+    request(z.object({ events: z.array(AuditEventSchema) }), 'GET', `/events?limit=${limit}${before ? `&before=${before}` : ''}`),
+  version: () => request(Loose, 'GET', '/version'),
+  health: () => request(Loose, 'GET', '/health'),
 };

@@ -1,42 +1,72 @@
 /**
- * The one WebSocket of the dashboard and the device store it feeds. On every
+ * The one WebSocket of the dashboard and the store it feeds. On every
  * (re)connect it subscribes again and replaces its state with the server's
- * snapshot, so nothing missed while offline lingers. Components read it
- * through useSyncExternalStore.
+ * snapshots, so nothing missed while offline lingers. Components read it
+ * through useSyncExternalStore; telemetry and audit events also go to
+ * listeners (charts, the events page) that keep their own bounded buffers.
+ * While the tab is hidden the telemetry topic is unsubscribed: nothing is
+ * sent, parsed or drawn.
  */
-import { ServerMessageSchema, type Device } from '@virtnet/shared';
+import { ServerMessageSchema, type AuditEvent, type Device, type Operation, type TelemetryMessage, type Topic } from '@virtnet/shared';
 import { useSyncExternalStore } from 'react';
+import { onUnauthenticated } from './api';
 import { reconnectDelay } from './backoff';
 
 export type Connection = { state: 'connecting' } | { state: 'live' } | { state: 'offline'; retryAt: number };
 
-/** Packets per second of one device, summed over its queues, from the telemetry topic. */
+/** One device's traffic now, summed over its queues (bytes per second, not bits). */
 export interface Traffic {
   rxPps: number;
   txPps: number;
+  rxBps: number;
+  txBps: number;
   at: number;
 }
 
 export interface LiveState {
   connection: Connection;
+  /** 'required' once the controller refused our cookie (token changed): the page offers to sign in again. */
+  auth: 'ok' | 'required';
   devices: ReadonlyMap<string, Device>;
   traffic: ReadonlyMap<string, Traffic>;
+  /** Every device together, from the last telemetry sample. */
+  totals: Traffic;
+  operations: ReadonlyMap<string, Operation>;
+  /** True while the tab is hidden and telemetry is paused. */
+  paused: boolean;
   /** Bumped when devices change (not on telemetry), so views can refetch what depends on them. */
   revision: number;
 }
 
+const ZERO: Traffic = { rxPps: 0, txPps: 0, rxBps: 0, txBps: 0, at: 0 };
+
 export class LiveStore {
-  private state: LiveState = { connection: { state: 'connecting' }, devices: new Map(), traffic: new Map(), revision: 0 };
+  private state: LiveState = {
+    connection: { state: 'connecting' },
+    auth: 'ok',
+    devices: new Map(),
+    traffic: new Map(),
+    totals: ZERO,
+    operations: new Map(),
+    paused: false,
+    revision: 0,
+  };
   private readonly listeners = new Set<() => void>();
+  private readonly telemetryListeners = new Set<(m: TelemetryMessage) => void>();
+  private readonly auditListeners = new Set<(e: AuditEvent) => void>();
   private socket?: WebSocket;
   private attempt = 0;
   private timer?: ReturnType<typeof setTimeout>;
   private stopped = false;
+  private focus: string[] | null = null;
 
   constructor(private readonly url: string) {}
 
   start(): void {
     this.stopped = false;
+    onUnauthenticated(() => this.set({ auth: 'required' }));
+    document.addEventListener('visibilitychange', () => this.visibility());
+    this.state = { ...this.state, paused: document.hidden };
     this.connect();
   }
 
@@ -53,10 +83,40 @@ export class LiveStore {
 
   snapshot = (): LiveState => this.state;
 
+  onTelemetry(listener: (m: TelemetryMessage) => void): () => void {
+    this.telemetryListeners.add(listener);
+    return () => this.telemetryListeners.delete(listener);
+  }
+
+  /**
+   * Telemetry of these devices only (a device page), or of all (null): the
+   * server then samples and sends just what this page shows.
+   */
+  focusTelemetry(vuids: string[] | null): void {
+    this.focus = vuids;
+    if (!this.state.paused) this.send({ type: 'subscribe', topics: ['telemetry'], ...(vuids ? { vuids } : {}) });
+  }
+
+  onAudit(listener: (e: AuditEvent) => void): () => void {
+    this.auditListeners.add(listener);
+    return () => this.auditListeners.delete(listener);
+  }
+
   private set(patch: Partial<LiveState>): void {
     const bump = patch.devices !== undefined || patch.connection !== undefined;
     this.state = { ...this.state, ...patch, revision: this.state.revision + (bump ? 1 : 0) };
     for (const l of this.listeners) l();
+  }
+
+  private send(message: object): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  private visibility(): void {
+    const hidden = document.hidden;
+    if (hidden === this.state.paused) return;
+    this.send(hidden ? { type: 'unsubscribe', topics: ['telemetry'] } : { type: 'subscribe', topics: ['telemetry'], ...(this.focus ? { vuids: this.focus } : {}) });
+    this.set(hidden ? { paused: true } : { paused: false, traffic: new Map(), totals: ZERO });
   }
 
   private connect(): void {
@@ -65,7 +125,8 @@ export class LiveStore {
     this.socket = ws;
     ws.onopen = () => {
       this.attempt = 0;
-      ws.send(JSON.stringify({ type: 'subscribe', topics: ['devices', 'telemetry'] }));
+      ws.send(JSON.stringify({ type: 'subscribe', topics: ['devices', 'operations', 'audit'] satisfies Topic[] }));
+      if (!document.hidden) ws.send(JSON.stringify({ type: 'subscribe', topics: ['telemetry'], ...(this.focus ? { vuids: this.focus } : {}) }));
     };
     ws.onmessage = (ev) => this.receive(String(ev.data));
     ws.onclose = () => {
@@ -86,39 +147,68 @@ export class LiveStore {
     const parsed = ServerMessageSchema.safeParse(json);
     if (!parsed.success) return;
     const m = parsed.data;
-    const devices = new Map(this.state.devices);
     switch (m.type) {
       case 'snapshot':
-        this.set({ connection: { state: 'live' }, devices: new Map(m.devices.map((d) => [d.vuid, d])) });
+        this.set({ connection: { state: 'live' }, auth: 'ok', devices: new Map(m.devices.map((d) => [d.vuid, d])) });
         return;
       case 'device.added':
-      case 'device.updated':
+      case 'device.updated': {
+        const devices = new Map(this.state.devices);
         devices.set(m.device.vuid, m.device);
         this.set({ devices });
         return;
-      case 'device.removed':
+      }
+      case 'device.removed': {
+        const devices = new Map(this.state.devices);
         devices.delete(m.vuid);
         this.set({ devices });
         return;
-      case 'telemetry': {
-        // A sample lists only devices that moved: the others are idle now.
-        const at = Date.parse(m.at);
-        const traffic = new Map<string, Traffic>();
-        for (const d of m.devices) {
-          let rxPps = 0;
-          let txPps = 0;
-          for (const q of d.queues) {
-            if (q.type === 'rx') rxPps += q.pps;
-            else if (q.type === 'tx') txPps += q.pps;
-          }
-          traffic.set(d.vuid, { rxPps, txPps, at });
-        }
-        this.set({ traffic });
+      }
+      case 'operations.snapshot':
+        this.set({ operations: new Map(m.operations.map((o) => [o.id, o])) });
+        return;
+      case 'operation': {
+        const operations = new Map(this.state.operations);
+        operations.set(m.operation.id, m.operation);
+        this.set({ operations });
         return;
       }
+      case 'audit':
+        for (const l of this.auditListeners) l(m.event);
+        return;
+      case 'telemetry':
+        if (this.state.paused) return;
+        this.telemetry(m);
+        return;
       default:
         return;
     }
+  }
+
+  private telemetry(m: TelemetryMessage): void {
+    // A sample lists only devices that moved: the others are idle now.
+    const at = Date.parse(m.at);
+    const traffic = new Map<string, Traffic>();
+    const totals: Traffic = { ...ZERO, at };
+    for (const d of m.devices) {
+      const t: Traffic = { ...ZERO, at };
+      for (const q of d.queues) {
+        if (q.type === 'rx') {
+          t.rxPps += q.pps;
+          t.rxBps += q.bps / 8;
+        } else if (q.type === 'tx') {
+          t.txPps += q.pps;
+          t.txBps += q.bps / 8;
+        }
+      }
+      traffic.set(d.vuid, t);
+      totals.rxPps += t.rxPps;
+      totals.txPps += t.txPps;
+      totals.rxBps += t.rxBps;
+      totals.txBps += t.txBps;
+    }
+    this.set({ traffic, totals });
+    for (const l of this.telemetryListeners) l(m);
   }
 }
 
@@ -128,3 +218,20 @@ export const live = new LiveStore(wsUrl);
 export function useLive(): LiveState {
   return useSyncExternalStore(live.subscribe, live.snapshot);
 }
+
+/** Devices in (pf, vf) order. */
+export function sortedDevices(devices: ReadonlyMap<string, Device>): Device[] {
+  return [...devices.values()].sort((a, b) => a.pf_id - b.pf_id || (a.vf_id ?? -1) - (b.vf_id ?? -1));
+}
+
+export function driverState(d: Device): { key: 'ok' | 'failed' | 'probing' | 'none'; text: string; tone: string } {
+  if (d.device_status_names.includes('FAILED') || d.device_status_names.includes('DEVICE_NEEDS_RESET')) return { key: 'failed', text: 'failed', tone: 'text-danger' };
+  if (d.device_status_names.includes('DRIVER_OK')) return { key: 'ok', text: 'driver ok', tone: 'text-accent' };
+  if (d.device_status !== 0) return { key: 'probing', text: 'probing', tone: 'text-warn' };
+  return { key: 'none', text: 'no driver', tone: 'text-muted' };
+}
+
+/** DRIVER | DRIVER_OK: the host driver holds the device, and device settings are refused (DRIVER_BOUND). */
+export const isBound = (d: Device) => (d.device_status & 0b110) !== 0;
+
+export const deviceLabel = (d: Device) => (d.vf_id !== undefined ? `PF ${d.pf_id} VF ${d.vf_id}` : `PF ${d.pf_id}`);
