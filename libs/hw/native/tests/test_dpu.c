@@ -320,6 +320,11 @@ static void test_counters(void)
     CHECK_EQ(n, 5);
     CHECK_EQ(vnet_counters_snapshot(dpu, NULL, 2, &n), VNET_E_INVALID_ARGUMENT);
     free(q);
+    /* before the data path starts there is no socket directory, so no representor of ours */
+    uint32_t removed = 7;
+    CHECK_EQ(vnet_dpu_sweep_representors(dpu, &removed), VNET_OK);
+    CHECK_EQ(removed, 0);
+    CHECK_EQ(vnet_dpu_sweep_representors(NULL, &removed), VNET_E_INVALID_ARGUMENT);
     vnet_dpu_destroy(dpu);
 }
 
