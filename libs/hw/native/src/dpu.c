@@ -251,7 +251,7 @@ int vnet_dpu_sweep_representors(vnet_dpu *dpu, uint32_t *removed)
     while ((e = readdir(dir))) {
         if (e->d_name[0] == '.' || strlen(e->d_name) >= IFNAMSIZ)
             continue;
-        char path[64 + IFNAMSIZ], alias[256];
+        char path[sizeof "/sys/class/net//ifalias" + sizeof e->d_name], alias[256];
         snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", e->d_name);
         FILE *f = fopen(path, "re");
         if (!f)
