@@ -198,6 +198,12 @@ export interface Hardware {
    */
   start(socketDir: string, workers: number, backend: Backend | 'auto', client?: boolean): void;
   setBackend(handle: number, backend: Backend, genSize?: number): HwFunction;
+  /**
+   * How long (microseconds, 0 to 1000000) a worker polls a ring that went
+   * empty before it asks for kicks again and sleeps: the data-path
+   * provider's trade-off between idle CPU and kicks under load.
+   */
+  setIdlePoll(us: number): void;
   /** Counters of every queue of every function, read in one native call. */
   counters(): HwQueueCounters[];
   /** The host side of the status register (a driver writing it through the transport). */

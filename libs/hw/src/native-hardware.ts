@@ -326,6 +326,10 @@ export class NativeHardware implements Hardware {
     this.check(this.fns.vnet_dpu_start(this.handle, socketDir, workers, mode, client ? 1 : 0) as number);
   }
 
+  setIdlePoll(us: number): void {
+    this.check(this.fns.vnet_dpu_set_idle_poll(this.handle, us) as number);
+  }
+
   setBackend(handle: number, backend: Backend, genSize = 64): HwFunction {
     this.check(this.fns.vnet_fn_set_backend(this.handle, handle, BACKENDS.indexOf(backend), genSize) as number);
     return this.query(handle);
