@@ -20,6 +20,7 @@ import { VERSION } from './common/version.js';
 import { applyMigrations } from './database/migrate.js';
 import { buildInventory } from './hardware/inventory.js';
 import { loadDpuProfile, loadVirtnetConf } from './settings/config-files.js';
+import { describeProviderFinding, loadProviders } from './providers/providers.js';
 import type { Settings } from './settings/settings.js';
 
 export interface Running {
@@ -60,11 +61,13 @@ export async function startController(settings: Settings, log: Logger = createLo
   mkdirSync(settings.home, { recursive: true, mode: 0o700 });
   await ensureSingleInstance(settings.socketPath);
 
-  const conf = loadVirtnetConf(settings.confPath);
   const profile = loadDpuProfile(settings.profilePath);
+  const conf = loadVirtnetConf(settings.confPath, profile.value);
   for (const w of conf.warnings) log.warn({ file: settings.confPath }, w);
-  const inventory = buildInventory(profile.value, conf.value);
-  log.info({ conf: conf.path ?? '(defaults)', profile: profile.path ?? '(defaults)' }, 'configuration loaded');
+  const providers = loadProviders(settings.providersDir);
+  for (const w of providers.warnings) log.warn({ dir: settings.providersDir }, describeProviderFinding(w));
+  const inventory = buildInventory(profile.value, conf.value, providers);
+  log.info({ conf: conf.path ?? '(defaults)', profile: profile.path ?? '(defaults)', provider: providers.chosen, provider_source: providers.source }, 'configuration loaded');
 
   const migrations = applyMigrations(settings.dbPath, settings.migrationsDir);
   if (migrations.applied.length) log.info({ applied: migrations.applied }, 'database migrated');

@@ -7,6 +7,7 @@ import { startController } from './bootstrap.js';
 import { createLogger } from './common/logger.js';
 import { ConfigFileError } from './settings/config-files.js';
 import { InventoryError } from './hardware/inventory.js';
+import { ProviderFileError } from './providers/providers.js';
 import { loadSettings, SettingsError } from './settings/settings.js';
 
 async function main(): Promise<void> {
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   } catch (e) {
-    const known = e instanceof SettingsError || e instanceof ConfigFileError || e instanceof InventoryError;
+    const known = e instanceof SettingsError || e instanceof ConfigFileError || e instanceof InventoryError || e instanceof ProviderFileError;
     if (known) log.fatal(`cannot start: ${(e as Error).message}`);
     else log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
     process.exit(known ? 2 : 1);

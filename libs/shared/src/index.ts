@@ -7,3 +7,5 @@ export * from './rpc.js';
 export * from './ws.js';
 export * from './config.js';
 export * from './recovery.js';
+export * from './conf-file.js';
+export * from './providers.js';

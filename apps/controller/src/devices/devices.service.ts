@@ -272,7 +272,7 @@ export class DevicesService implements OnModuleInit {
       ibDevices: this.inventory.ibDevices,
       defaultFeatures: this.inventory.defaultFeatures,
       hotplugInUse: [...this.live.values()].filter((l) => l.row.kind === 'hotplug').length,
-      provider: 'ace',
+      provider: this.inventory.provider,
       version: VERSION,
     });
   }

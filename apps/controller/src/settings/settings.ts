@@ -35,7 +35,12 @@ export interface Settings {
   dbPath: string;
   socketPath: string;
   stateFile: string;
+  /** Where the real product keeps its files: virtnet.conf, providers/, recovery/ (VIRTNET_CONF_DIR). */
+  confDir: string;
   confPath: string;
+  providersDir: string;
+  /** NVIDIA-format recovery files imported at the first start (the real controller's recovery directory). */
+  recoveryDir: string;
   profilePath: string;
   httpHost: string;
   httpPort: number;
@@ -58,7 +63,10 @@ const EnvSchema = z.object({
     .pipe(z.number().max(65535, { error: 'must be at most 65535' }))
     .default(8780),
   VIRTNET_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  VIRTNET_CONF_DIR: z.string().min(1).optional(),
   VIRTNET_CONF: z.string().min(1).optional(),
+  VIRTNET_PROVIDERS_DIR: z.string().min(1).optional(),
+  VIRTNET_RECOVERY_DIR: z.string().min(1).optional(),
   VIRTNET_PROFILE: z.string().min(1).optional(),
   VIRTNET_WEB_ROOT: z.string().min(1).optional(),
   VIRTNET_HOST: z.enum(HOST_MODES).default('sim'),
@@ -101,8 +109,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (Buffer.byteLength(socketPath) > 107) {
     throw new SettingsError([`VIRTNET_HOME: the socket path ${socketPath} exceeds the 107 bytes a unix socket allows`]);
   }
+  const confDir = e.VIRTNET_CONF_DIR ? resolve(e.VIRTNET_CONF_DIR) : home;
   return {
     home,
+    confDir,
+    providersDir: e.VIRTNET_PROVIDERS_DIR ? resolve(e.VIRTNET_PROVIDERS_DIR) : join(confDir, 'providers'),
+    recoveryDir: e.VIRTNET_RECOVERY_DIR ? resolve(e.VIRTNET_RECOVERY_DIR) : join(confDir, 'recovery'),
     vhostDir: join(home, 'vhost'),
     vhostMode: e.VIRTNET_VHOST_MODE,
     hostMode: e.VIRTNET_HOST,
@@ -112,7 +124,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dbPath: join(home, 'virtnet.db'),
     socketPath,
     stateFile: join(home, 'controller.json'),
-    confPath: e.VIRTNET_CONF ? resolve(e.VIRTNET_CONF) : join(home, 'virtnet.conf'),
+    confPath: e.VIRTNET_CONF ? resolve(e.VIRTNET_CONF) : join(confDir, 'virtnet.conf'),
     profilePath: e.VIRTNET_PROFILE ? resolve(e.VIRTNET_PROFILE) : join(home, 'dpu-profile.json'),
     httpHost: e.VIRTNET_HTTP_HOST,
     httpPort: e.VIRTNET_HTTP_PORT,
