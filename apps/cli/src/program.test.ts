@@ -16,6 +16,8 @@ async function parse(...args: string[]): Promise<{ method?: string; params?: unk
         return {} as never;
       },
       out: (t) => seen.out.push(t),
+      err: () => undefined,
+      errIsTty: false,
     },
     '9.9.9',
   );

@@ -13,7 +13,10 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { sdNotify } from '@virtnet/hw';
 import { AppModule } from './app.module.js';
+import { DevicesService } from './devices/devices.service.js';
+import { UpdateService } from './update/update.service.js';
 import { createLogger, NestPinoLogger } from './common/logger.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { VERSION } from './common/version.js';
@@ -57,9 +60,33 @@ function serveDashboard(app: NestExpressApplication, webRoot: string | null): vo
   });
 }
 
+/** sd_notify: readiness and the main PID for a Type=notify service; nothing without NOTIFY_SOCKET. */
+function notify(message: string, log: Logger): void {
+  try {
+    sdNotify(message);
+  } catch (e) {
+    log.warn(`cannot notify the service manager: ${(e as Error).message}`);
+  }
+}
+
+/** After a handover the old controller may still hold the port for a moment. */
+async function listenRetrying(app: NestExpressApplication, settings: Settings, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await app.listen(settings.httpPort, settings.httpHost);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
 export async function startController(settings: Settings, log: Logger = createLogger(settings.logLevel)): Promise<Running> {
   mkdirSync(settings.home, { recursive: true, mode: 0o700 });
-  await ensureSingleInstance(settings.socketPath);
+  // A controller started by a live update runs beside the old one until it has taken over.
+  if (!settings.takeover) await ensureSingleInstance(settings.socketPath);
 
   const profile = loadDpuProfile(settings.profilePath);
   const conf = loadVirtnetConf(settings.confPath, profile.value);
@@ -73,14 +100,24 @@ export async function startController(settings: Settings, log: Logger = createLo
   if (migrations.applied.length) log.info({ applied: migrations.applied }, 'database migrated');
   for (const m of migrations.modified) log.warn({ migration: m }, 'an applied migration was edited since it ran');
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ settings, conf: conf.value, inventory }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ settings, conf: conf.value, profile: profile.value, inventory, log }), {
     logger: new NestPinoLogger(log),
   });
   app.useWebSocketAdapter(new WsAdapter(app));
   app.useGlobalFilters(new HttpErrorFilter());
   app.disable('x-powered-by');
   serveDashboard(app, settings.webRoot);
-  await app.listen(settings.httpPort, settings.httpHost);
+  // Devices are recreated, the CLI socket and the host attached here.
+  await app.init();
+  const update = app.get(UpdateService);
+  let handover: Awaited<ReturnType<UpdateService['takeOver']>> = null;
+  if (settings.takeover) {
+    // Tell the service manager this process is the service's main process now, before the old one exits.
+    notify(`MAINPID=${process.pid}`, log);
+    handover = await update.takeOver();
+    if (!handover) update.settle();
+  }
+  await listenRetrying(app, settings, handover ? 10_000 : 0);
 
   const address = app.getHttpServer().address() as { port: number };
   const host = settings.httpHost.includes(':') ? `[${settings.httpHost}]` : settings.httpHost;
@@ -89,6 +126,8 @@ export async function startController(settings: Settings, log: Logger = createLo
     settings.stateFile,
     JSON.stringify({ pid: process.pid, version: VERSION, url, socket: settings.socketPath, started_at: new Date().toISOString() }, null, 2) + '\n',
   );
+  if (handover) void update.finish(handover);
+  notify(`READY=1\nSTATUS=${inventory.provider} provider, ${app.get(DevicesService).count} devices, ${url}`, log);
   return {
     app,
     url,

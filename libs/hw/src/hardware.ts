@@ -39,6 +39,8 @@ export interface HwProfile {
   supportedFeatures: bigint;
   sfBase: { static: number; hotplug: number; vf: number };
   ibDevices: HwIbDevice[];
+  /** Host bus of hot-plug switch port 0 (port n is on bus + n). */
+  hotplugBusBase: number;
 }
 
 export interface HwFunctionSpec {

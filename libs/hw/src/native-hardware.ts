@@ -136,11 +136,12 @@ export function profileFromRaw(r: RawProfile): HwProfile {
     supportedFeatures: big(r.supported_features),
     sfBase: { static: r.sf_base_static, hotplug: r.sf_base_hotplug, vf: r.sf_base_vf },
     ibDevices: r.ib_devices.slice(0, r.ib_device_count).map((d) => ({ name: d.name, port: d.port, pfNum: d.pf_num })),
+    hotplugBusBase: r.hotplug_bus_base,
   };
 }
 
 /** Overrides of the embedded default profile; absent fields keep the default. */
-export type ProfileOverrides = Partial<Omit<HwProfile, 'sfBase'>> & { sfBase?: Partial<HwProfile['sfBase']> };
+export type ProfileOverrides = Partial<Omit<HwProfile, 'sfBase' | 'hotplugBusBase'>> & { sfBase?: Partial<HwProfile['sfBase']> };
 
 export class NativeHardware implements Hardware {
   readonly profile: HwProfile;

@@ -9,3 +9,4 @@ export * from './config.js';
 export * from './recovery.js';
 export * from './conf-file.js';
 export * from './providers.js';
+export * from './parity.js';

@@ -47,6 +47,12 @@ export interface Settings {
   logLevel: LogLevel;
   webRoot: string | null;
   migrationsDir: string;
+  /** The install this controller runs from (the repository root, or a package's tree). */
+  installDir: string;
+  /** Where `virtnet update -s` finds the newly installed build: VIRTNET_UPDATE_FROM, else installDir read again. */
+  updateFrom: string | null;
+  /** Set in a controller started by a live update or restart: the old controller's handover socket. */
+  takeover: string | null;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,6 +79,8 @@ const EnvSchema = z.object({
   VIRTNET_HOST_PROFILE: z.enum(['idle', 'ping', 'bulk']).default('ping'),
   VIRTNET_DATAPATH: z.enum(DATAPATHS).default('auto'),
   VIRTNET_VHOST_MODE: z.enum(VHOST_MODES).default('server'),
+  VIRTNET_UPDATE_FROM: z.string().min(1).optional(),
+  VIRTNET_TAKEOVER: z.string().min(1).optional(),
   VIRTNET_VQ_WORKERS: z
     .string()
     .regex(/^\d+$/, { error: 'must be a number of threads' })
@@ -131,6 +139,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: e.VIRTNET_LOG_LEVEL,
     webRoot: e.VIRTNET_WEB_ROOT ? resolve(e.VIRTNET_WEB_ROOT) : existsSync(join(builtWeb, 'index.html')) ? builtWeb : null,
     migrationsDir: join(repoRoot, 'prisma/migrations'),
+    installDir: repoRoot,
+    updateFrom: e.VIRTNET_UPDATE_FROM ? resolve(e.VIRTNET_UPDATE_FROM) : null,
+    takeover: e.VIRTNET_TAKEOVER ?? null,
   };
 }
 
