@@ -63,7 +63,10 @@ describe('virtnet.conf golden files', () => {
 
   it("accepts the seed's non-lag example with a warning for its trailing comma", () => {
     const r = checkVirtnetConf(readFileSync(join(root, 'ok/seed-non-lag.conf'), 'utf8'), PROFILE);
-    expect(r.warnings).toEqual([{ key: '(file)', line: 11, message: expect.stringMatching(/^trailing comma at line 11/) }]);
+    expect(r.warnings).toEqual([
+      { key: '(file)', line: 11, message: expect.stringMatching(/^trailing comma at line 11/) },
+      { key: 'static_pf.mac_base', message: expect.stringMatching(/multicast/) },
+    ]);
     expect(r.value).toMatchObject({ is_lag: false, recovery: true, vf: { vfs_per_pf: 100, mac_base: 'CC:48:15:FF:00:00' } });
   });
 

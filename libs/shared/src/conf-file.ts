@@ -112,6 +112,12 @@ export function parseVirtnetConf(text: string): ConfReport {
   }
   const r = VirtnetConfSchema.safeParse(cleaned);
   if (!r.success) return { value: null, errors: zodFindings(r.error), warnings };
+  for (const section of ['static_pf', 'vf'] as const) {
+    const base = r.data[section]?.mac_base;
+    // The seed leaves a MAC's validity to the user; a device cannot take a multicast or zero address, so say so now.
+    if (base !== undefined && (parseInt(base.slice(0, 2), 16) & 1 || /^(00[:-]){5}00$/.test(base)))
+      warnings.push({ key: `${section}.mac_base`, message: `${base} is ${parseInt(base.slice(0, 2), 16) & 1 ? 'a multicast' : 'the all-zero'} address: devices cannot take it and will not be created (the first octet must be even)` });
+  }
   for (const [k, rule] of Object.entries(NO_EFFECT)) {
     if (k in cleaned && rule.when(cleaned[k])) warnings.push({ key: k, message: `'${k}' is accepted but has no effect on the emulated DPU: ${rule.why}` });
   }

@@ -62,6 +62,7 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     };
     for (const [name, fn] of Object.entries(methods)) {
       this.rpc.addMethod(name, async (params) => {
+        this.log.debug(`rpc ${name}`);
         try {
           return await fn(params ?? {});
         } catch (e) {

@@ -51,6 +51,16 @@ interface LastUpdate {
   gap_ms: number | null;
 }
 
+/** True while `pid` runs; a process that exited but was not reaped yet (a zombie) has stopped. */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export interface Build {
   dir: string;
   main: string;
@@ -227,16 +237,11 @@ export class UpdateService implements OnApplicationShutdown {
       });
     });
     if (!reply) return null;
+    // The old controller exits as soon as it has answered: its connections close from here on.
+    const oldExitedAt = performance.now();
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      try {
-        process.kill(reply.pid, 0);
-      } catch {
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    return { oldPid: reply.pid, from: reply.version, attached: reply.attached, oldExitedAt: performance.now() };
+    while (Date.now() < deadline && running(reply.pid)) await new Promise((r) => setTimeout(r, 2));
+    return { oldPid: reply.pid, from: reply.version, attached: reply.attached, oldExitedAt };
   }
 
   /**

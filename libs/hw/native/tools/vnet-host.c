@@ -244,7 +244,8 @@ static void scan(const char *dir)
 
 static void answer(int fd, const char *line)
 {
-    char out[65536];
+    /* list: about 200 bytes a device, for up to MAX_DEVICES */
+    static char out[MAX_DEVICES * 256 + 64];
     size_t len = 0;
     char cmd[32] = "", vuid[64] = "", arg[32] = "";
     sscanf(line, "%31s %63s %31s", cmd, vuid, arg);
@@ -285,8 +286,13 @@ static void answer(int fd, const char *line)
     } else {
         len = (size_t)snprintf(out, sizeof out, "{\"error\":\"unknown command %s\"}\n", cmd);
     }
-    if (write(fd, out, len) < 0) {
-        /* the client went away */
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, out + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* the client went away */
+        off += (size_t)n;
     }
 }
 
