@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -296,6 +297,17 @@ static void answer(int fd, const char *line)
     }
 }
 
+/* Each device holds a socket, a memfd and two eventfds per queue: lift the
+ * soft limit on open files to the hard one, as a host with 500 functions would. */
+static void raise_fd_limit(void)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &r);
+    }
+}
+
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *control = NULL;
@@ -311,6 +323,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s --dir VHOST_DIR --control SOCKET [--profile idle|ping|bulk]\n", argv[0]);
         return 2;
     }
+    raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -353,10 +366,12 @@ int main(int argc, char **argv)
             }
             if (d->state == BOUND) {
                 if (!service(d, now)) {
-                    /* the controller went away: reconnect when it is back */
+                    /* The controller went away: reconnect when it is back. Try at
+                     * once (a live update's new controller already listens),
+                     * then every 200 ms. */
                     d->lost = true;
                     d->state = PROBING;
-                    d->next_probe_ms = now + 200;
+                    d->next_probe_ms = now;
                 }
                 busy |= d->profile == BULK;
             }
