@@ -220,7 +220,8 @@ export class DevicesService implements OnModuleInit {
 
   /**
    * Removes vhost-user sockets of devices that no longer exist (left by a
-   * controller killed before it could). Live devices keep theirs: a host
+   * controller killed before it could), and sockets a killed controller had
+   * bound but not yet renamed into place. Live devices keep theirs: a host
    * watching the directory must not take a restart for an unplug. In client
    * mode the sockets are the front-ends' and stay.
    */
@@ -229,7 +230,8 @@ export class DevicesService implements OnModuleInit {
     const live = new Set(this.hw.list().map((f) => f.vhostSocket));
     for (const f of readdirSync(this.settings.vhostDir)) {
       const path = join(this.settings.vhostDir, f);
-      if (f.endsWith('.sock') && !live.has(path)) rmSync(path, { force: true });
+      // <vuid>.sock.new: bound by a device the killed controller was creating, never renamed into place.
+      if ((f.endsWith('.sock') && !live.has(path)) || f.endsWith('.sock.new')) rmSync(path, { force: true });
     }
   }
 
