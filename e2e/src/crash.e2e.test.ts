@@ -153,7 +153,11 @@ describe('crash consistency', () => {
             }
             if (op === 'vfs') {
               // Acknowledged: the VFs are there. Their VUIDs come from the controller (a new VF has no moderation).
-              for (const [k, x] of [...model]) if (k.startsWith('pending-vf:')) model.delete(k), model.set(k.replace('pending-vf:', 'acked-vf:'), x);
+              for (const [k, x] of [...model]) {
+                if (!k.startsWith('pending-vf:')) continue;
+                model.delete(k);
+                model.set(k.replace('pending-vf:', 'acked-vf:'), x);
+              }
               let listed: { body: any };
               try {
                 listed = await daemon.api('GET', '/api/v1/devices');
