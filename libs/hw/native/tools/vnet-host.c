@@ -94,6 +94,8 @@ static void probe(struct device *d)
         d->next_probe_ms = now_ms() + 500;
         return;
     }
+    /* a driver: no kick while the device polls (VRING_USED_F_NO_NOTIFY) */
+    d->fe.honor_no_notify = true;
     uint64_t pairs = 1;
     uint64_t offered = 0, proto = 0;
     if (fe_request(&d->fe, VU_GET_FEATURES, 0, NULL, 0, NULL, 0, &offered, 8) == 0 &&
@@ -123,6 +125,7 @@ static void reconnect(struct device *d)
         d->next_probe_ms = now_ms() + 200;
         return;
     }
+    d->fe.honor_no_notify = true;
     d->reconnects++;
     d->lost = false;
     d->state = BOUND;
