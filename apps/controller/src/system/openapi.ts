@@ -18,6 +18,9 @@ import {
   HostStatusSchema,
   HostProfileSchema,
   OperationSchema,
+  SetVfsResultSchema,
+  SriovStatusSchema,
+  UpdateStatusSchema,
   UnplugResultSchema,
   VersionResultSchema,
 } from '@virtnet/shared';
@@ -36,6 +39,7 @@ interface Route {
 
 const vuidParam = z.object({ vuid: z.string().describe('VUID of the device') });
 const idParam = z.object({ id: z.string().describe('Operation id') });
+const pfParam = z.object({ pf: z.string().describe('pf_id of a static PF') });
 
 export const ROUTES: Route[] = [
   { method: 'get', path: '/api/v1/controller', summary: 'The emulated DPU: inventory, limits, features', ok: { status: 200, schema: ControllerInfoSchema } },
@@ -53,6 +57,9 @@ export const ROUTES: Route[] = [
   { method: 'get', path: '/api/v1/events', summary: 'The audit log, newest first', ok: { status: 200, schema: z.object({ events: z.array(AuditEventSchema) }) } },
   { method: 'get', path: '/api/v1/operations', summary: 'Running and recent bulk operations with their progress', ok: { status: 200, schema: z.object({ operations: z.array(OperationSchema) }) } },
   { method: 'get', path: '/api/v1/operations/{id}', summary: 'One operation', ok: { status: 200, schema: OperationSchema }, errors: [404] },
+  { method: 'get', path: '/api/v1/sriov', summary: "Each static PF's SR-IOV state: total and enabled VFs", ok: { status: 200, schema: SriovStatusSchema } },
+  { method: 'put', path: '/api/v1/host/pfs/{pf}/sriov', summary: 'The host writes sriov_numvfs of a static PF (0 removes its VFs); progress as the set_vfs operation', body: z.object({ num_vfs: z.number().int().min(0).max(255) }), ok: { status: 200, schema: SetVfsResultSchema }, errors: [400, 404, 409] },
+  { method: 'get', path: '/api/v1/update', summary: 'Live update / restart: status and the last result', ok: { status: 200, schema: UpdateStatusSchema } },
   { method: 'get', path: '/api/v1/version', summary: 'Versions', ok: { status: 200, schema: VersionResultSchema } },
   { method: 'get', path: '/api/v1/health', summary: 'Health of database, hardware and recovery', ok: { status: 200, schema: HealthResultSchema } },
 ];
@@ -71,7 +78,9 @@ export function buildOpenApi(version: string): object {
       summary: r.summary,
       ...(r.path.includes('{vuid}') ? { request: { params: vuidParam } } : {}),
       ...(r.path.includes('{id}') ? { request: { params: idParam } } : {}),
-      ...(r.body ? { request: { ...(r.path.includes('{vuid}') ? { params: vuidParam } : {}), body: { content: { 'application/json': { schema: r.body } } } } } : {}),
+      ...(r.body
+        ? { request: { ...(r.path.includes('{vuid}') ? { params: vuidParam } : r.path.includes('{pf}') ? { params: pfParam } : {}), body: { content: { 'application/json': { schema: r.body } } } } }
+        : {}),
       responses,
     });
   }
