@@ -296,9 +296,14 @@ describe('update and restart', () => {
     expect((await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:00:61', '-t', '1500', '-n', '3', '-s', '256')).code).toBe(0);
     const before = (await virtnet(d.home, 'list')).json.devices.map((x: any) => x.vuid);
     const oldPid = d.statePid()!;
+    // a configuration change takes effect at the restart (the seed: "until service is reloaded")
+    mkdirSync(join(d.home, 'providers'));
+    writeFileSync(join(d.home, 'providers/dpa.provider'), 'provider=dpa\nscore=1\n');
+    expect((await virtnet(d.home, 'version')).json.provider).toBe('ace');
     expect((await virtnet(d.home, 'restart')).json).toMatchObject({ status: 'started', kind: 'restart' });
     expect(await d.takenOver(oldPid)).not.toBe(oldPid);
     expect((await virtnet(d.home, 'list')).json.devices.map((x: any) => x.vuid)).toEqual(before);
+    expect((await virtnet(d.home, 'version')).json.provider).toBe('dpa');
     await until('the restart to be recorded', async () => ((await virtnet(d!.home, 'update', '-t')).json['last live update status'] === 'success' ? true : undefined));
   });
 
