@@ -64,6 +64,16 @@ function controller(home, extraEnv = {}) {
   };
 }
 
+/** Stops the home's vnet-host (it outlives controllers by design) and removes the home. */
+function removeHome(home) {
+  try {
+    process.kill(Number(readFileSync(join(home, 'vnet-host.pid'), 'utf8')), 'SIGKILL');
+  } catch {
+    // gone
+  }
+  rmSync(home, { recursive: true, force: true });
+}
+
 /** vnet-host's own view, over its control socket. */
 function hostList(home) {
   return new Promise((resolve, reject) => {
@@ -200,12 +210,7 @@ if (PART !== 'providers') try {
   rows.push(["live update: controller's figure, old one gone -> all 535 attached again", ctlGaps.map(ms).join(' / ')]);
 } finally {
   c.kill();
-  try {
-    process.kill(Number(readFileSync(join(home, 'vnet-host.pid'), 'utf8')), 'SIGKILL');
-  } catch {
-    // gone
-  }
-  rmSync(home, { recursive: true, force: true });
+  removeHome(home);
 }
 
 // 5. providers
@@ -232,12 +237,7 @@ for (const provider of PART === 'scale' ? [] : ['ace', 'dpa']) {
     rows.push([`provider ${provider}: bulk TX frames/s, kicks per 1000 frames, controller CPU`, `${Math.round(frames / secs)} /s, ${((kicks * 1000) / Math.max(1, frames)).toFixed(1)}, ${cpu.toFixed(0)} %`]);
   } finally {
     p.kill();
-    try {
-      process.kill(Number(readFileSync(join(h, 'vnet-host.pid'), 'utf8')), 'SIGKILL');
-    } catch {
-      // gone
-    }
-    rmSync(h, { recursive: true, force: true });
+    removeHome(h);
   }
 }
 
