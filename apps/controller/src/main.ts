@@ -53,7 +53,7 @@ async function main(): Promise<void> {
       log.info('SIGHUP: reloading by a fast restart');
       running.app
         .get(UpdateService)
-        .start('restart')
+        .start('restart', 'system')
         .catch((e: unknown) => log.error(`reload failed: ${(e as Error).message}`));
     };
     if (reloadAsked) reload();

@@ -33,6 +33,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { VERSION } from '../common/version.js';
 import { DEVICE_STORE, type DeviceStore } from '../database/stores.js';
+import { AuditService, type Actor } from '../devices/audit.service.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { HARDWARE } from '../hardware/hardware.module.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';
@@ -90,6 +91,7 @@ export class UpdateService implements OnApplicationShutdown {
     @Inject(DevicesService) private readonly devices: DevicesService,
     @Inject(HARDWARE) private readonly hw: Hardware,
     @Inject(DEVICE_STORE) private readonly store: DeviceStore,
+    @Inject(AuditService) private readonly audit: AuditService,
   ) {
     // A controller started by an update is "active" until it has taken over.
     if (settings.takeover) this.active = { kind: (process.env['VIRTNET_TAKEOVER_KIND'] as 'update' | 'restart') ?? 'update', to: VERSION };
@@ -130,7 +132,19 @@ export class UpdateService implements OnApplicationShutdown {
   }
 
   /** Starts the handover; `update -t` follows it. */
-  async start(kind: 'update' | 'restart') {
+  async start(kind: 'update' | 'restart', actor: Actor = 'cli') {
+    try {
+      const r = await this.begin(kind);
+      await this.audit.record({ actor, action: kind === 'update' ? 'live_update' : 'restart', target: `${r.from} -> ${r.to}`, result: 'ok', errorCode: null, detail: r.binary });
+      return r;
+    } catch (e) {
+      const err = e instanceof VirtnetError ? e : new VirtnetError('UPDATE_FAILED', (e as Error).message);
+      await this.audit.record({ actor, action: kind === 'update' ? 'live_update' : 'restart', target: null, result: 'error', errorCode: err.code, detail: err.message });
+      throw err;
+    }
+  }
+
+  private async begin(kind: 'update' | 'restart') {
     if (this.active) throw new VirtnetError('UPDATE_IN_PROGRESS', `a live ${this.active.kind} to ${this.active.to} is running; see virtnet update -t`);
     const build = this.destination(kind);
     if (!build) {
