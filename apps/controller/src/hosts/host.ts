@@ -67,6 +67,20 @@ export class HostService implements OnApplicationBootstrap {
       this.log.log(`re-attached to the running vnet-host (pid ${this.pid() ?? '?'})`);
       return;
     }
+    // A vnet-host busy probing hundreds of devices can be slow to answer: wait for it rather
+    // than start a second host on the same devices.
+    const running = this.runningPid();
+    if (running !== null) {
+      const until = Date.now() + 15_000;
+      while (Date.now() < until) {
+        if (await this.alive()) {
+          this.log.log(`re-attached to the running vnet-host (pid ${running}) once it answered`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`vnet-host (pid ${running}) runs but does not answer on ${this.socket}; stop it or look at ${join(this.settings.home, 'vnet-host.log')}`);
+    }
     const binary = process.env['VIRTNET_HOST_BINARY'] ?? DEFAULT_BINARY;
     if (!existsSync(binary)) throw new Error(`vnet-host is not built (${binary}); run 'make -C libs/hw/native'`);
     const out = openSync(join(this.settings.home, 'vnet-host.log'), 'a');
@@ -84,6 +98,20 @@ export class HostService implements OnApplicationBootstrap {
       await new Promise((r) => setTimeout(r, 20));
     }
     this.log.log(`started vnet-host (pid ${child.pid}), traffic profile '${this.settings.hostProfile}'`);
+  }
+
+  /** The pid file's process, when it is a vnet-host serving this home's control socket. */
+  private runningPid(): number | null {
+    const pid = this.pid();
+    if (pid === null) return null;
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') return null;
+      return args[0]?.endsWith('vnet-host') && args.includes(this.socket) ? pid : null;
+    } catch {
+      return null;
+    }
   }
 
   private pid(): number | null {

@@ -335,6 +335,15 @@ int main(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
     snprintf(a.sun_path, sizeof a.sun_path, "%s", control);
+    /* One host per directory: a second one would drive the same devices. */
+    int probe_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe_fd >= 0 && connect(probe_fd, (struct sockaddr *)&a, sizeof a) == 0) {
+        fprintf(stderr, "vnet-host: another vnet-host answers on %s\n", control);
+        close(probe_fd);
+        return 1;
+    }
+    if (probe_fd >= 0)
+        close(probe_fd);
     unlink(control);
     if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 8)) {
         fprintf(stderr, "vnet-host: %s: %s\n", control, strerror(errno));
