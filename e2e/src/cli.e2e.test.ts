@@ -122,7 +122,9 @@ describe('virtnet against a running controller', () => {
   });
 
   it('has help on every command', async () => {
-    for (const args of [['-h'], ['list', '-h'], ['query', '-h'], ['hotplug', '-h'], ['unplug', '-h'], ['modify', '-h'], ['modify', 'device', '-h'], ['modify', 'queue', '-h'], ['version', '-h'], ['health', '-h']]) {
+    const every = [['-h'], ['list', '-h'], ['query', '-h'], ['hotplug', '-h'], ['unplug', '-h'], ['modify', '-h'], ['modify', 'device', '-h'], ['modify', 'queue', '-h'], ['version', '-h'], ['health', '-h'], ['stats', '-h']];
+    const parity = [['log', '-h'], ['validate', '-h'], ['update', '-h'], ['restart', '-h'], ['recovery', '-h'], ['recovery', 'import', '-h'], ['recovery', 'export', '-h'], ['host', 'sriov', '-h'], ['completion', '-h']];
+    for (const args of [...every, ...parity]) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout, args.join(' ')).toMatch(/^Usage: virtnet/);

@@ -20,7 +20,15 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const timeout = Number(process.env['VIRTNET_TIMEOUT_MS'] ?? 30000);
-  const program = buildProgram({ call: (m, p) => socketCaller(program.opts<{ socket?: string }>().socket ?? socketPath(), timeout)(m, p), out: (t) => process.stdout.write(t + '\n') }, VERSION);
+  const program = buildProgram(
+    {
+      call: (m, p) => socketCaller(program.opts<{ socket?: string }>().socket ?? socketPath(), timeout)(m, p),
+      out: (t) => process.stdout.write(t + '\n'),
+      err: (t, newline = true) => process.stderr.write(newline ? t + '\n' : t),
+      errIsTty: process.stderr.isTTY === true,
+    },
+    VERSION,
+  );
   program.exitOverride();
   program.configureOutput({ writeErr: () => undefined, outputError: () => undefined });
   for (const c of program.commands) {

@@ -16,6 +16,8 @@ async function parse(...args: string[]): Promise<{ method?: string; params?: unk
         return {} as never;
       },
       out: (t) => seen.out.push(t),
+      err: () => undefined,
+      errIsTty: false,
     },
     '9.9.9',
   );
@@ -79,5 +81,34 @@ describe('virtnet flags', () => {
     expect(sel.message).toBe('name the device with exactly one of pf_id (-p), vuid (-u) or all (-a)');
     expect((await refusal('unplug')).code).toBe('INVALID_ARGUMENT');
     expect((await refusal('modify', '-p', '0', 'device')).message).toMatch(/at least one field/);
+  });
+});
+
+describe('virtnet host sriov progress', () => {
+  it('draws a progress line on a terminal while the request runs, from the controller\'s operations', async () => {
+    const err: string[] = [];
+    let polls = 0;
+    const op = (done: number, state: string) => ({ id: 'op-1', action: 'set_vfs', target: 'pf 0', actor: 'cli', state, total: 126, done, started_at: new Date().toISOString(), finished_at: null, error: null });
+    let finish: (v: unknown) => void = () => undefined;
+    const program = buildProgram(
+      {
+        call: (async (method: string) => {
+          if (method === 'operations') {
+            polls++;
+            if (polls === 2) setTimeout(() => finish({ pf_id: 0, num_vfs: 126, created: 126, removed: 0, operation: 'op-1', elapsed_ms: 1 }), 0);
+            return { operations: [polls === 1 ? op(40, 'running') : op(126, 'succeeded')] };
+          }
+          return new Promise((r) => (finish = r));
+        }) as never,
+        out: () => undefined,
+        err: (t) => err.push(t),
+        errIsTty: true,
+      },
+      '9.9.9',
+    );
+    program.exitOverride();
+    await program.parseAsync(['node', 'virtnet', 'host', 'sriov', '-p', '0', '126']);
+    expect(err.join('')).toMatch(/set_vfs pf 0: 40\/126 running/);
+    expect(err.join('')).toMatch(/set_vfs pf 0: 126\/126 succeeded/);
   });
 });

@@ -19,10 +19,14 @@ import {
 import type { z } from 'zod';
 import type { Call } from './client.js';
 import { CliError } from './exit.js';
+import { addParityCommands, addSriovCommand } from './parity.js';
 
 export interface Io {
   call: Call;
   out: (text: string) => void;
+  /** Progress on stderr; `newline: false` keeps the cursor on the line. */
+  err: (text: string, newline?: boolean) => void;
+  errIsTty: boolean;
 }
 
 function int(value: string): number {
@@ -192,6 +196,9 @@ export function buildProgram(io: Io, version: string): Command {
     .addOption(vuidOption())
     .argument('<profile>', 'idle, ping or bulk')
     .action((profile: string, f: SelectorFlags) => run('host_action', check(HostActionParamsSchema, { selector: selector(f), action: 'profile', profile })));
+
+  addSriovCommand(host, io, int);
+  addParityCommands(program, io);
 
   program
     .command('version')

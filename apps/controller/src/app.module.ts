@@ -1,10 +1,17 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import type { VirtnetConf } from '@virtnet/shared';
 import { AuthModule } from './auth/auth.module.js';
 import { BulkController } from './bulk/bulk.controller.js';
 import { BulkService } from './bulk/bulk.service.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import type { DpuProfile, VirtnetConf } from '@virtnet/shared';
+import type { Logger as Pino } from 'pino';
+import { LOGGER } from './common/logger.js';
+import { ConfigService } from './config/config.service.js';
+import { DPU_PROFILE } from './config/tokens.js';
+import { ParityController } from './parity.controller.js';
+import { RecoveryService } from './recovery/recovery.service.js';
+import { UpdateService } from './update/update.service.js';
 import { AUDIT_STORE, DEVICE_STORE, PrismaAuditStore, PrismaDeviceStore } from './database/stores.js';
 import { PrismaService } from './database/prisma.service.js';
 import { AuditService } from './devices/audit.service.js';
@@ -29,7 +36,9 @@ import { SystemService } from './system/system.service.js';
 export interface Boot {
   settings: Settings;
   conf: VirtnetConf;
+  profile: DpuProfile;
   inventory: Inventory;
+  log: Pino;
 }
 
 @Module({ providers: [OperationsService], controllers: [OperationsController], exports: [OperationsService] })
@@ -38,10 +47,14 @@ class OperationsModule {}
 @Module({ imports: [OperationsModule], providers: [DevicesService, AuditService, HostService], controllers: [DevicesController], exports: [DevicesService, AuditService, HostService, OperationsModule] })
 class DevicesModule {}
 
-@Module({ imports: [DevicesModule], providers: [SystemService], controllers: [SystemController], exports: [SystemService] })
+/** validate, log, update and restart, recovery files, SR-IOV over REST. */
+@Module({ imports: [DevicesModule], providers: [ConfigService, RecoveryService, UpdateService], controllers: [ParityController], exports: [ConfigService, RecoveryService, UpdateService] })
+class ParityModule {}
+
+@Module({ imports: [DevicesModule, ParityModule], providers: [SystemService], controllers: [SystemController], exports: [SystemService] })
 class SystemModule {}
 
-@Module({ imports: [DevicesModule, SystemModule], providers: [RpcServer] })
+@Module({ imports: [DevicesModule, SystemModule, ParityModule], providers: [RpcServer] })
 class RpcModule {}
 
 @Module({ imports: [DevicesModule], providers: [EventsGateway, Telemetry, TelemetryHistory], controllers: [HistoryController], exports: [Telemetry] })
@@ -63,12 +76,14 @@ export class AppModule {
         { provide: SETTINGS, useValue: boot.settings },
         { provide: CONF, useValue: boot.conf },
         { provide: INVENTORY, useValue: boot.inventory },
+        { provide: DPU_PROFILE, useValue: boot.profile },
+        { provide: LOGGER, useValue: boot.log },
         PrismaService,
         { provide: DEVICE_STORE, useClass: PrismaDeviceStore },
         { provide: AUDIT_STORE, useClass: PrismaAuditStore },
         EventBus,
       ],
-      exports: [SETTINGS, CONF, INVENTORY, PrismaService, DEVICE_STORE, AUDIT_STORE, EventBus],
+      exports: [SETTINGS, CONF, INVENTORY, DPU_PROFILE, LOGGER, PrismaService, DEVICE_STORE, AUDIT_STORE, EventBus],
     })
     class CoreModule {}
 

@@ -116,8 +116,11 @@ describe('REST', () => {
       '/api/v1/host/devices/{vuid}/bind',
       '/api/v1/host/devices/{vuid}/profile',
       '/api/v1/host/devices/{vuid}/unbind',
+      '/api/v1/host/pfs/{pf}/sriov',
       '/api/v1/operations',
       '/api/v1/operations/{id}',
+      '/api/v1/sriov',
+      '/api/v1/update',
       '/api/v1/version',
     ]);
     expect(doc.paths['/api/v1/devices'].post.requestBody.content['application/json'].schema.properties.mac.description).toMatch(/MAC/);

@@ -12,16 +12,20 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { sdNotify } from '@virtnet/hw';
 import { AppModule } from './app.module.js';
 import { AuthService } from './auth/auth.service.js';
 import { authMiddleware } from './auth/http.js';
 import { AuthWsAdapter } from './auth/ws-adapter.js';
+import { DevicesService } from './devices/devices.service.js';
+import { UpdateService } from './update/update.service.js';
 import { createLogger, NestPinoLogger } from './common/logger.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
 import { VERSION } from './common/version.js';
 import { applyMigrations } from './database/migrate.js';
 import { buildInventory } from './hardware/inventory.js';
 import { loadDpuProfile, loadVirtnetConf } from './settings/config-files.js';
+import { describeProviderFinding, loadProviders } from './providers/providers.js';
 import type { Settings } from './settings/settings.js';
 
 export interface Running {
@@ -60,21 +64,47 @@ function serveDashboard(app: NestExpressApplication, webRoot: string | null): vo
   });
 }
 
+/** sd_notify: readiness and the main PID for a Type=notify service; nothing without NOTIFY_SOCKET. */
+function notify(message: string, log: Logger): void {
+  try {
+    sdNotify(message);
+  } catch (e) {
+    log.warn(`cannot notify the service manager: ${(e as Error).message}`);
+  }
+}
+
+/** After a handover the old controller may still hold the port for a moment. */
+async function listenRetrying(app: NestExpressApplication, settings: Settings, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      await app.listen(settings.httpPort, settings.httpHost);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' || Date.now() > deadline) throw e;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+}
+
 export async function startController(settings: Settings, log: Logger = createLogger(settings.logLevel)): Promise<Running> {
   mkdirSync(settings.home, { recursive: true, mode: 0o700 });
-  await ensureSingleInstance(settings.socketPath);
+  // A controller started by a live update runs beside the old one until it has taken over.
+  if (!settings.takeover) await ensureSingleInstance(settings.socketPath);
 
-  const conf = loadVirtnetConf(settings.confPath);
   const profile = loadDpuProfile(settings.profilePath);
+  const conf = loadVirtnetConf(settings.confPath, profile.value);
   for (const w of conf.warnings) log.warn({ file: settings.confPath }, w);
-  const inventory = buildInventory(profile.value, conf.value);
-  log.info({ conf: conf.path ?? '(defaults)', profile: profile.path ?? '(defaults)' }, 'configuration loaded');
+  const providers = loadProviders(settings.providersDir);
+  for (const w of providers.warnings) log.warn({ dir: settings.providersDir }, describeProviderFinding(w));
+  const inventory = buildInventory(profile.value, conf.value, providers);
+  log.info({ conf: conf.path ?? '(defaults)', profile: profile.path ?? '(defaults)', provider: providers.chosen, provider_source: providers.source }, 'configuration loaded');
 
   const migrations = applyMigrations(settings.dbPath, settings.migrationsDir);
   if (migrations.applied.length) log.info({ applied: migrations.applied }, 'database migrated');
   for (const m of migrations.modified) log.warn({ migration: m }, 'an applied migration was edited since it ran');
 
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ settings, conf: conf.value, inventory }), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ settings, conf: conf.value, profile: profile.value, inventory, log }), {
     logger: new NestPinoLogger(log),
   });
   const auth = app.get(AuthService);
@@ -83,7 +113,17 @@ export async function startController(settings: Settings, log: Logger = createLo
   app.disable('x-powered-by');
   app.use(authMiddleware(auth));
   serveDashboard(app, settings.webRoot);
-  await app.listen(settings.httpPort, settings.httpHost);
+  // Devices are recreated, the CLI socket and the host attached here.
+  await app.init();
+  const update = app.get(UpdateService);
+  let handover: Awaited<ReturnType<UpdateService['takeOver']>> = null;
+  if (settings.takeover) {
+    // Tell the service manager this process is the service's main process now, before the old one exits.
+    notify(`MAINPID=${process.pid}`, log);
+    handover = await update.takeOver();
+    if (!handover) update.settle();
+  }
+  await listenRetrying(app, settings, handover ? 10_000 : 0);
 
   const address = app.getHttpServer().address() as { port: number };
   const host = settings.httpHost.includes(':') ? `[${settings.httpHost}]` : settings.httpHost;
@@ -93,6 +133,8 @@ export async function startController(settings: Settings, log: Logger = createLo
     settings.stateFile,
     JSON.stringify({ pid: process.pid, version: VERSION, url, socket: settings.socketPath, started_at: new Date().toISOString() }, null, 2) + '\n',
   );
+  if (handover) void update.finish(handover);
+  notify(`READY=1\nSTATUS=${inventory.provider} provider, ${app.get(DevicesService).count} devices, ${url}`, log);
   return {
     app,
     url,

@@ -3,11 +3,14 @@
  * (VIRTNET_HOME, VIRTNET_HTTP_HOST, VIRTNET_HTTP_PORT, VIRTNET_LOG_LEVEL,
  * VIRTNET_CONF, VIRTNET_PROFILE, VIRTNET_WEB_ROOT; see the README).
  */
+import { sdNotify } from '@virtnet/hw';
 import { startController } from './bootstrap.js';
+import { UpdateService } from './update/update.service.js';
 import { createLogger } from './common/logger.js';
 import { ConfigFileError } from './settings/config-files.js';
 import { InventoryError } from './hardware/inventory.js';
 import { TokenFileError } from './auth/token.js';
+import { ProviderFileError } from './providers/providers.js';
 import { loadSettings, SettingsError } from './settings/settings.js';
 
 async function main(): Promise<void> {
@@ -19,12 +22,24 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const log = createLogger(settings.logLevel);
+  // systemctl reload (ExecReload sends SIGHUP): read virtnet.conf and the providers again by a fast
+  // restart. Handled from the first moment: SIGHUP's default action would end the process.
+  let reloadAsked = false;
+  let reload = () => {
+    reloadAsked = true;
+  };
+  process.on('SIGHUP', () => reload());
   try {
     const running = await startController(settings, log);
     log.info({ url: running.url, socket: settings.socketPath, home: settings.home }, 'controller ready');
     process.stdout.write(`\nvirtnet controller is running. Dashboard: ${running.loginUrl}\nCLI socket: ${settings.socketPath} (npx virtnet list)\n\n`);
     const stop = (signal: string) => {
       log.info({ signal }, 'stopping');
+      try {
+        sdNotify('STOPPING=1');
+      } catch {
+        // no service manager to tell
+      }
       running.close().then(
         () => process.exit(0),
         (e: unknown) => {
@@ -35,8 +50,16 @@ async function main(): Promise<void> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    reload = () => {
+      log.info('SIGHUP: reloading by a fast restart');
+      running.app
+        .get(UpdateService)
+        .start('restart', 'system')
+        .catch((e: unknown) => log.error(`reload failed: ${(e as Error).message}`));
+    };
+    if (reloadAsked) reload();
   } catch (e) {
-    const known = e instanceof SettingsError || e instanceof ConfigFileError || e instanceof InventoryError || e instanceof TokenFileError;
+    const known = e instanceof SettingsError || e instanceof ConfigFileError || e instanceof InventoryError || e instanceof TokenFileError || e instanceof ProviderFileError;
     if (known) log.fatal(`cannot start: ${(e as Error).message}`);
     else log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
     process.exit(known ? 2 : 1);

@@ -73,6 +73,16 @@ export function removeRepresentors(home: string): void {
   }
 }
 
+/** A process that exited but was not reaped yet (a zombie) counts as gone. */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 export class Daemon {
   readonly home: string;
   proc?: ChildProcess;
@@ -118,13 +128,40 @@ export class Daemon {
     return this;
   }
 
-  /** SIGKILL: no shutdown hook runs, as after a crash. */
+  /** The pid in the state file: after a live update or restart, the process that took over. */
+  statePid(): number | null {
+    try {
+      return (JSON.parse(readFileSync(join(this.home, 'controller.json'), 'utf8')) as { pid: number }).pid;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Waits for a controller other than `oldPid` to have taken over and to answer. */
+  async takenOver(oldPid: number, ms = 60_000): Promise<number> {
+    const pid = await until(`a new controller to take over from pid ${oldPid} (log:\n${this.log})`, () => {
+      const p = this.statePid();
+      return p !== null && p !== oldPid ? p : undefined;
+    }, ms);
+    const state = JSON.parse(readFileSync(join(this.home, 'controller.json'), 'utf8')) as { url: string };
+    this.url = state.url;
+    await until('health after the takeover', async () => ((await this.fetch('/api/v1/health')).ok ? true : undefined));
+    return pid;
+  }
+
+  /** SIGKILL: no shutdown hook runs, as after a crash. Also kills a controller that took over by an update. */
   async kill(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    const gone = new Promise((r) => p.once('exit', r));
-    p.kill('SIGKILL');
-    await gone;
+    if (p && p.exitCode === null && p.signalCode === null) {
+      const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      await gone;
+    }
+    const other = this.statePid();
+    if (other !== null && other !== p?.pid && alive(other)) {
+      process.kill(other, 'SIGKILL');
+      await until(`pid ${other} to die`, () => (alive(other) ? undefined : true));
+    }
   }
 
   async stop(): Promise<number | null> {

@@ -39,6 +39,8 @@ export interface HwProfile {
   supportedFeatures: bigint;
   sfBase: { static: number; hotplug: number; vf: number };
   ibDevices: HwIbDevice[];
+  /** Host bus of hot-plug switch port 0 (port n is on bus + n). */
+  hotplugBusBase: number;
 }
 
 export interface HwFunctionSpec {
@@ -205,6 +207,12 @@ export interface Hardware {
    * removed only when its device is destroyed.
    */
   sweepRepresentors(): number;
+  /**
+   * How long (microseconds, 0 to 1000000) a worker polls a ring that went
+   * empty before it asks for kicks again and sleeps: the data-path
+   * provider's trade-off between idle CPU and kicks under load.
+   */
+  setIdlePoll(us: number): void;
   /** Counters of every queue of every function, read in one native call. */
   counters(): HwQueueCounters[];
   /** The host side of the status register (a driver writing it through the transport). */

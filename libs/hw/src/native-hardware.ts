@@ -136,11 +136,12 @@ export function profileFromRaw(r: RawProfile): HwProfile {
     supportedFeatures: big(r.supported_features),
     sfBase: { static: r.sf_base_static, hotplug: r.sf_base_hotplug, vf: r.sf_base_vf },
     ibDevices: r.ib_devices.slice(0, r.ib_device_count).map((d) => ({ name: d.name, port: d.port, pfNum: d.pf_num })),
+    hotplugBusBase: r.hotplug_bus_base,
   };
 }
 
 /** Overrides of the embedded default profile; absent fields keep the default. */
-export type ProfileOverrides = Partial<Omit<HwProfile, 'sfBase'>> & { sfBase?: Partial<HwProfile['sfBase']> };
+export type ProfileOverrides = Partial<Omit<HwProfile, 'sfBase' | 'hotplugBusBase'>> & { sfBase?: Partial<HwProfile['sfBase']> };
 
 export class NativeHardware implements Hardware {
   readonly profile: HwProfile;
@@ -324,6 +325,10 @@ export class NativeHardware implements Hardware {
   start(socketDir: string, workers: number, backend: Backend | 'auto', client = false): void {
     const mode = backend === 'auto' ? 4 : BACKENDS.indexOf(backend);
     this.check(this.fns.vnet_dpu_start(this.handle, socketDir, workers, mode, client ? 1 : 0) as number);
+  }
+
+  setIdlePoll(us: number): void {
+    this.check(this.fns.vnet_dpu_set_idle_poll(this.handle, us) as number);
   }
 
   setBackend(handle: number, backend: Backend, genSize = 64): HwFunction {

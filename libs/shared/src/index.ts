@@ -7,3 +7,6 @@ export * from './rpc.js';
 export * from './ws.js';
 export * from './config.js';
 export * from './recovery.js';
+export * from './conf-file.js';
+export * from './providers.js';
+export * from './parity.js';

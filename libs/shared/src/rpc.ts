@@ -15,6 +15,7 @@ import {
   ModifyDeviceParamsSchema,
   ModifyQueueParamsSchema,
   ModifyResultSchema,
+  OperationSchema,
   QueryParamsSchema,
   QueryResultSchema,
   StatsParamsSchema,
@@ -23,6 +24,20 @@ import {
   UnplugResultSchema,
   VersionResultSchema,
 } from './schemas.js';
+import {
+  LogParamsSchema,
+  LogResultSchema,
+  RecoveryExportResultSchema,
+  RecoveryImportParamsSchema,
+  RecoveryImportResultSchema,
+  SetVfsParamsSchema,
+  SetVfsResultSchema,
+  SriovStatusSchema,
+  UpdateStartResultSchema,
+  UpdateStatusSchema,
+  ValidateParamsSchema,
+  ValidateResultSchema,
+} from './parity.js';
 
 const NoParams = z.object({}).strict();
 
@@ -39,6 +54,16 @@ export const RPC_METHODS = {
   host: { params: NoParams, result: HostStatusSchema },
   host_action: { params: HostActionParamsSchema, result: HostStatusSchema },
   dashboard: { params: NoParams, result: DashboardResultSchema },
+  log: { params: LogParamsSchema, result: LogResultSchema },
+  validate: { params: ValidateParamsSchema, result: ValidateResultSchema },
+  set_vfs: { params: SetVfsParamsSchema, result: SetVfsResultSchema },
+  sriov: { params: NoParams, result: SriovStatusSchema },
+  recovery_import: { params: RecoveryImportParamsSchema, result: RecoveryImportResultSchema },
+  recovery_export: { params: NoParams, result: RecoveryExportResultSchema },
+  update_start: { params: NoParams, result: UpdateStartResultSchema },
+  update_status: { params: NoParams, result: UpdateStatusSchema },
+  restart: { params: NoParams, result: UpdateStartResultSchema },
+  operations: { params: NoParams, result: z.object({ operations: z.array(OperationSchema) }) },
 } as const;
 
 export type RpcMethod = keyof typeof RPC_METHODS;

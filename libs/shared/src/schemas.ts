@@ -282,9 +282,12 @@ export const UnplugResultSchema = z.object({ vuid: z.string(), pf_id: int(), bdf
 export const ModifyResultSchema = z.object({ devices: z.array(DeviceSchema) });
 
 export const VersionResultSchema = z.object({
-  controller: z.string(),
+  controller: z.string().describe('The running controller'),
+  destination: z.string().nullable().describe('The installed build `virtnet update -s` would hand over to (null: none found)'),
+  update: z.enum(['inactive', 'active']).describe('A live update is handing over right now'),
   native_abi: int(),
   node: z.string(),
+  provider: z.string().describe('The data-path provider (ace, dpa)'),
 });
 export type VersionResult = z.infer<typeof VersionResultSchema>;
 
@@ -294,6 +297,13 @@ export const HealthResultSchema = z.object({
   devices: int(),
   database: z.enum(['ok', 'error']),
   hardware: z.enum(['ok', 'error']),
+  provider: z.string().describe('The data-path provider (ace, dpa)'),
+  recovery: z.object({
+    enabled: z.boolean().describe("virtnet.conf's recovery (0 disables it: devices are not recreated at start)"),
+    recovered: int(),
+    created: int(),
+    failed: z.array(z.object({ vuid: z.string(), code: z.string(), message: z.string() })),
+  }),
 });
 export type HealthResult = z.infer<typeof HealthResultSchema>;
 

@@ -19,6 +19,18 @@ export interface DeviceStore {
   /** Applies several updates atomically. */
   updateMany(changes: { vuid: string; patch: DeviceRowPatch }[]): Promise<DeviceRow[]>;
   remove(vuid: string): Promise<void>;
+  /** Forgets every device (virtnet.conf's recovery: 0) and every SR-IOV setting. */
+  clear(): Promise<void>;
+  /** sriov_numvfs per static PF, as the host last set it. */
+  sriovStates(): Promise<Map<number, number>>;
+  /**
+   * One SR-IOV change in one transaction: the new VF rows, the removed ones,
+   * and the PF's sriov_numvfs (null: leave the recorded state alone).
+   */
+  applyVfChange(change: { pfId: number; numVfs: number | null; create: NewDeviceRow[]; remove: string[] }): Promise<DeviceRow[]>;
+  /** A small JSON fact kept across restarts (update results). */
+  getState(key: string): Promise<unknown>;
+  setState(key: string, value: unknown): Promise<void>;
 }
 
 export interface NewAuditEvent {
@@ -60,6 +72,35 @@ export class PrismaDeviceStore implements DeviceStore {
 
   async remove(vuid: string): Promise<void> {
     await this.prisma.device.delete({ where: { vuid } });
+  }
+
+  async clear(): Promise<void> {
+    await this.prisma.$transaction([this.prisma.device.deleteMany({}), this.prisma.sriovState.deleteMany({})]);
+  }
+
+  async sriovStates(): Promise<Map<number, number>> {
+    return new Map((await this.prisma.sriovState.findMany()).map((r) => [r.pfId, r.numVfs]));
+  }
+
+  async applyVfChange(c: { pfId: number; numVfs: number | null; create: NewDeviceRow[]; remove: string[] }): Promise<DeviceRow[]> {
+    const [, ...rest] = await this.prisma.$transaction([
+      this.prisma.device.deleteMany({ where: { vuid: { in: c.remove } } }),
+      ...c.create.map((data) => this.prisma.device.create({ data })),
+      ...(c.numVfs === null
+        ? []
+        : [this.prisma.sriovState.upsert({ where: { pfId: c.pfId }, create: { pfId: c.pfId, numVfs: c.numVfs }, update: { numVfs: c.numVfs } })]),
+    ]);
+    return rest.slice(0, c.create.length) as DeviceRow[];
+  }
+
+  async getState(key: string): Promise<unknown> {
+    const row = await this.prisma.controllerState.findUnique({ where: { key } });
+    return row ? (JSON.parse(row.value) as unknown) : undefined;
+  }
+
+  async setState(key: string, value: unknown): Promise<void> {
+    const text = JSON.stringify(value);
+    await this.prisma.controllerState.upsert({ where: { key }, create: { key, value: text }, update: { value: text } });
   }
 }
 

@@ -13,6 +13,7 @@ import { AuditService } from './audit.service.js';
 import { HostService } from '../hosts/host.js';
 import { loadSettings } from '../settings/settings.js';
 import { DevicesService } from './devices.service.js';
+import { OperationsService } from '../operations/operations.service.js';
 
 class MemoryDevices implements DeviceStore {
   rows = new Map<string, DeviceRow>();
@@ -42,6 +43,31 @@ class MemoryDevices implements DeviceStore {
   async remove(vuid: string) {
     this.rows.delete(vuid);
   }
+  sriov = new Map<number, number>();
+  state = new Map<string, unknown>();
+  async clear() {
+    this.rows.clear();
+    this.sriov.clear();
+  }
+  async sriovStates() {
+    return new Map(this.sriov);
+  }
+  failNextVfChange = false;
+  async applyVfChange(c: { pfId: number; numVfs: number | null; create: NewDeviceRow[]; remove: string[] }) {
+    if (this.failNextVfChange) {
+      this.failNextVfChange = false;
+      throw new Error('disk full');
+    }
+    for (const v of c.remove) this.rows.delete(v);
+    if (c.numVfs !== null) this.sriov.set(c.pfId, c.numVfs);
+    return Promise.all(c.create.map((r) => this.create(r)));
+  }
+  async getState(key: string) {
+    return this.state.get(key);
+  }
+  async setState(key: string, value: unknown) {
+    this.state.set(key, value);
+  }
 }
 
 class MemoryAudit implements AuditStore {
@@ -66,7 +92,8 @@ async function service(store = new MemoryDevices(), conf: object = {}, profile: 
   const audit = new MemoryAudit();
   const settings = loadSettings({ VIRTNET_HOME: '/nonexistent', VIRTNET_HOST: 'external', VIRTNET_VHOST_MODE: 'client' });
   const host = new HostService(settings);
-  const s = new DevicesService(hw, store, inv, VirtnetConfSchema.parse(conf), new EventBus(), new AuditService(audit), host, settings);
+  const bus = new EventBus();
+  const s = new DevicesService(hw, store, inv, VirtnetConfSchema.parse(conf), bus, new AuditService(audit), host, settings, new OperationsService(bus));
   await s.onModuleInit();
   return { s, hw, store, audit };
 }
@@ -113,6 +140,17 @@ describe('DevicesService', () => {
     const again = await service(first.store);
     expect(again.s.recoveryReport.recovered).toBe(2);
     expect(again.s.recoveryReport.failed).toEqual([{ vuid: row.vuid, code: 'INTERNAL', message: `stored device ${row.vuid} has malformed features 'garbage'` }]);
+  });
+
+  it('enables VFs all or nothing: a failed store leaves none in the engine', async () => {
+    const { s, hw, store } = await service(undefined, {}, { VIRTIO_NET_EMULATION_NUM_VF: 8 });
+    store.failNextVfChange = true;
+    await expect(s.setVfs({ pf_id: 0, num_vfs: 8 }, 'cli')).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect(hw.list().filter((f) => f.kind === 'vf')).toEqual([]);
+    expect(await s.setVfs({ pf_id: 0, num_vfs: 8 }, 'cli')).toMatchObject({ created: 8 });
+    expect(store.sriov.get(0)).toBe(8);
+    await expect(s.setVfs({ pf_id: 0, num_vfs: 4 }, 'cli')).rejects.toMatchObject({ code: 'VFS_BUSY' });
+    expect(hw.list().filter((f) => f.kind === 'vf')).toHaveLength(8);
   });
 
   it('creates the VFs of virtnet.conf with MACs base, base + 1, ...', async () => {

@@ -12,6 +12,7 @@ import {
   ModifyQueueParamsSchema,
   HostActionParamsSchema,
   QueryParamsSchema,
+  SetVfsParamsSchema,
   StatsParamsSchema,
   UnplugParamsSchema,
   VirtnetError,
@@ -21,12 +22,14 @@ import {
   parseFeatures,
   parseOrThrow,
   type ControllerInfo,
+  type SriovStatus,
   type Device,
   type HostStatus,
   type HotplugResult,
   type ListResult,
   type QueryResult,
   type Selector,
+  type SetVfsResult,
   type StatsResult,
   type VirtnetConf,
 } from '@virtnet/shared';
@@ -41,6 +44,7 @@ import { CONF, INVENTORY } from '../hardware/tokens.js';
 import { AuditService, type Actor } from './audit.service.js';
 import { HostService } from '../hosts/host.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';
+import { OperationsService } from '../operations/operations.service.js';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { toControllerInfo, toDevice, toQueueStats } from './device-view.js';
@@ -64,6 +68,8 @@ export class DevicesService implements OnModuleInit {
   private readonly live = new Map<string, Live>();
   private readonly serializer = new Serializer();
   private recovery: RecoveryReport = { recovered: 0, created: 0, failed: [] };
+  /** Why changes are refused (a live update or restart is handing over); null when they are not. */
+  private frozen: string | null = null;
 
   constructor(
     @Inject(HARDWARE) private readonly hw: Hardware,
@@ -74,11 +80,12 @@ export class DevicesService implements OnModuleInit {
     @Inject(AuditService) private readonly audit: AuditService,
     @Inject(HostService) private readonly host: HostService,
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(OperationsService) private readonly operations: OperationsService,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.recovery = await this.recover();
-    await this.host.start(() => this.liveFunctions());
+    await this.host.start(() => this.functions());
   }
 
   get recoveryReport(): RecoveryReport {
@@ -89,9 +96,100 @@ export class DevicesService implements OnModuleInit {
     return this.live.size;
   }
 
+  /**
+   * Stops accepting changes once the one running (if any) is done, so a
+   * new controller can take the database over consistently. Reads go on.
+   */
+  freeze(why: string): Promise<void> {
+    return this.serializer.run(async () => {
+      this.frozen = why;
+    });
+  }
+
+  unfreeze(): void {
+    this.frozen = null;
+  }
+
+  /**
+   * Creates a device from a full spec (a recovery-file import), or replaces
+   * the static PF or VF at the same position. A hot-plugged device already
+   * present with the same MAC, SF number and ib device is left alone. One
+   * device is one transaction.
+   */
+  placeDevice(spec: HwFunctionSpec, actor: Actor, source: string): Promise<{ vuid: string; action: 'created' | 'updated' | 'unchanged' }> {
+    return this.mutate(actor, 'import_recovery', source, async (note) => {
+      const mac = normalizeMac(spec.mac);
+      const lives = [...this.live.values()];
+      const existing =
+        spec.kind === 'hotplug'
+          ? lives.find((l) => l.row.kind === 'hotplug' && l.row.mac === mac)
+          : lives.find((l) => l.row.kind === spec.kind && l.row.pfId === spec.pfIndex && (spec.kind !== 'vf' || l.row.vfId === spec.vfIndex));
+      if (existing && spec.kind === 'hotplug') {
+        if (existing.row.sfNum === spec.sfNum && existing.row.ibDevice === spec.ibDevice) {
+          note(existing.row.vuid, `already present (${source})`);
+          return { vuid: existing.row.vuid, action: 'unchanged' as const };
+        }
+        throw new VirtnetError('MAC_IN_USE', `MAC ${mac} is used by ${existing.row.vuid}`, 'mac');
+      }
+      this.ensureMacFree(mac, existing?.row.vuid);
+      if (!existing) {
+        const fn = this.hw.create(spec);
+        if (fn.kind === 'vf') {
+          const vfs = lives.filter((l) => l.row.kind === 'vf' && l.row.pfId === fn.pfId).map((l) => l.row.vfId ?? 0);
+          let rows: DeviceRow[];
+          try {
+            rows = await this.store.applyVfChange({ pfId: fn.pfId, numVfs: Math.max(fn.vfId ?? 0, ...vfs) + 1, create: [rowFromFunction(fn)], remove: [] });
+          } catch (e) {
+            this.hw.destroy(fn.handle);
+            throw e;
+          }
+          this.live.set(fn.vuid, { handle: fn.handle, row: rows[0]! });
+          this.events.emit('device.added', { device: this.present(fn, rows[0]!.createdAt) });
+        } else await this.exposeAndStore(fn);
+        note(fn.vuid, `created from ${source}`);
+        return { vuid: fn.vuid, action: 'created' as const };
+      }
+      const before = this.hw.query(existing.handle);
+      if (before.deviceStatus & 4) throw new VirtnetError('DRIVER_BOUND', `${before.vuid}: the host driver is bound; unbind it before importing over it`);
+      this.hw.destroy(existing.handle);
+      let fn: HwFunction;
+      try {
+        fn = this.hw.create(spec);
+      } catch (e) {
+        existing.handle = this.hw.create(specFromRow(existing.row)).handle;
+        throw e;
+      }
+      try {
+        const patch: DeviceRowPatch = rowFromFunction(fn);
+        delete (patch as { vuid?: string }).vuid;
+        const [row] = await this.store.updateMany([{ vuid: existing.row.vuid, patch }]);
+        this.live.set(fn.vuid, { handle: fn.handle, row: row! });
+      } catch (e) {
+        this.hw.destroy(fn.handle);
+        existing.handle = this.hw.create(specFromRow(existing.row)).handle;
+        throw e;
+      }
+      this.events.emit('device.updated', { device: this.present(fn, existing.row.createdAt) });
+      note(fn.vuid, `replaced from ${source}`);
+      return { vuid: fn.vuid, action: 'updated' as const };
+    });
+  }
+
+  /** The engine's functions that are live devices (recovery records, the host adapter's reconciliation). */
+  functions(): HwFunction[] {
+    const handles = new Set([...this.live.values()].map((l) => l.handle));
+    return this.hw.list().filter((f) => handles.has(f.handle));
+  }
+
   /** Recreates every stored device at its exact position, then the static PFs that have no row yet. */
   async recover(): Promise<RecoveryReport> {
     const report: RecoveryReport = { recovered: 0, created: 0, failed: [] };
+    if (this.conf.recovery === false) {
+      // virtnet.conf's recovery: 0: nothing of the last run is recreated; only the configured PFs and VFs are made anew.
+      const forgotten = (await this.store.all()).length;
+      await this.store.clear();
+      this.log.warn(`recovery is disabled in virtnet.conf: ${forgotten} stored devices and every SR-IOV setting forgotten`);
+    }
     const rows = await this.store.all();
     const order = { static: 0, vf: 1, hotplug: 2 } as Record<string, number>;
     rows.sort((a, b) => (order[a.kind] ?? 3) - (order[b.kind] ?? 3) || a.pfId - b.pfId || (a.vfId ?? -1) - (b.vfId ?? -1));
@@ -124,14 +222,9 @@ export class DevicesService implements OnModuleInit {
   }
 
   /**
-   * Creates the static PFs of the profile and the VFs virtnet.conf asks for
-   * (vf.vfs_per_pf on every PF) that have no row yet, with MACs from the
-   * configured bases (base + 0, base + 1, ...), and stores them in one
-   * transaction.
-   */
-  /**
    * Removes vhost-user sockets of devices that no longer exist (left by a
-   * controller killed before it could). Live devices keep theirs: a host
+   * controller killed before it could), and sockets a killed controller had
+   * bound but not yet renamed into place. Live devices keep theirs: a host
    * watching the directory must not take a restart for an unplug. In client
    * mode the sockets are the front-ends' and stay.
    */
@@ -140,13 +233,37 @@ export class DevicesService implements OnModuleInit {
     const live = new Set(this.hw.list().map((f) => f.vhostSocket));
     for (const f of readdirSync(this.settings.vhostDir)) {
       const path = join(this.settings.vhostDir, f);
-      if (f.endsWith('.sock') && !live.has(path)) rmSync(path, { force: true });
+      // <vuid>.sock.new: bound by a device the killed controller was creating, never renamed into place.
+      if ((f.endsWith('.sock') && !live.has(path)) || f.endsWith('.sock.new')) rmSync(path, { force: true });
     }
   }
 
+  /** The MAC of VF `vf` of PF `pf`: vf.mac_base counting up across PFs (each PF's block is vfs_per_pf, or its total VFs, long). */
+  private vfMac(pf: number, vf: number): string {
+    const stride = this.conf.vf?.vfs_per_pf || this.hw.profile.vfsPerPf;
+    return macAdd(this.conf.vf?.mac_base ?? VF_MAC_BASE, pf * stride + vf);
+  }
+
+  private vfSpec(pf: number, vf: number): HwFunctionSpec {
+    const extra = this.conf.vf?.features ? parseFeatures(this.conf.vf.features)! : this.inventory.defaultFeatures;
+    const common = { ibDevice: this.inventory.staticPfIbDevice, transitional: false, ...STATIC_PF_DEFAULTS } as const;
+    return { ...common, kind: 'vf', pfIndex: pf, vfIndex: vf, mac: this.vfMac(pf, vf), features: newDeviceFeatures(extra, 0n, common.numQueues) };
+  }
+
+  /** The most VFs the host may enable on a PF: vf.vfs_per_pf when set (its MAC block), else the PF's total VFs. */
+  private maxVfs(): number {
+    return this.conf.vf?.vfs_per_pf ?? this.hw.profile.vfsPerPf;
+  }
+
+  /**
+   * Creates the static PFs of the profile that have no row yet, and brings
+   * each PF's VFs to its sriov_numvfs: what the host last set, or
+   * vf.vfs_per_pf when the host never did. MACs come from the configured
+   * bases (base + 0, base + 1, ...). Everything is stored in one transaction.
+   */
   private async createConfiguredFunctions(rows: DeviceRow[], report: RecoveryReport): Promise<void> {
     const p = this.hw.profile;
-    const vfsPerPf = this.conf.vf?.vfs_per_pf ?? 0;
+    const hostSet = await this.store.sriovStates();
     const plans: { label: string; spec: HwFunctionSpec }[] = [];
     const common = { ibDevice: this.inventory.staticPfIbDevice, transitional: false, ...STATIC_PF_DEFAULTS } as const;
     for (let pf = 0; pf < p.staticPfs; pf++) {
@@ -155,13 +272,23 @@ export class DevicesService implements OnModuleInit {
       const mac = macAdd(this.conf.static_pf?.mac_base ?? STATIC_PF_MAC_BASE, pf);
       plans.push({ label: `static PF ${pf}`, spec: { ...common, kind: 'static', pfIndex: pf, mac, features: newDeviceFeatures(extra, 0n, common.numQueues) } });
     }
+    const surplus: Live[] = [];
     for (let pf = 0; pf < p.staticPfs; pf++) {
-      for (let vf = 0; vf < vfsPerPf; vf++) {
+      const want = Math.min(hostSet.get(pf) ?? this.conf.vf?.vfs_per_pf ?? 0, this.maxVfs());
+      for (let vf = 0; vf < want; vf++) {
         if (rows.some((r) => r.kind === 'vf' && r.pfId === pf && r.vfId === vf)) continue;
-        const extra = this.conf.vf?.features ? parseFeatures(this.conf.vf.features)! : this.inventory.defaultFeatures;
-        const mac = macAdd(this.conf.vf?.mac_base ?? VF_MAC_BASE, pf * vfsPerPf + vf);
-        plans.push({ label: `VF ${vf} of PF ${pf}`, spec: { ...common, kind: 'vf', pfIndex: pf, vfIndex: vf, mac, features: newDeviceFeatures(extra, 0n, common.numQueues) } });
+        plans.push({ label: `VF ${vf} of PF ${pf}`, spec: this.vfSpec(pf, vf) });
       }
+      for (const l of this.live.values()) if (l.row.kind === 'vf' && l.row.pfId === pf && (l.row.vfId ?? 0) >= want) surplus.push(l);
+    }
+    if (surplus.length) {
+      // vf.vfs_per_pf was lowered since these were made: the configuration wins at start.
+      await this.store.applyVfChange({ pfId: -1, numVfs: null, create: [], remove: surplus.map((l) => l.row.vuid) });
+      for (const l of surplus) {
+        this.hw.destroy(l.handle);
+        this.live.delete(l.row.vuid);
+      }
+      this.log.log(`${surplus.length} VFs beyond vf.vfs_per_pf removed`);
     }
     const created: HwFunction[] = [];
     const macs = new Set([...this.live.values()].map((l) => l.row.mac));
@@ -202,6 +329,114 @@ export class DevicesService implements OnModuleInit {
     });
   }
 
+  /** Every static PF's SR-IOV state: total VFs, enabled VFs, and who set them. */
+  async sriovStatus(): Promise<SriovStatus> {
+    const hostSet = await this.store.sriovStates();
+    const lives = [...this.live.values()];
+    return {
+      pfs: lives
+        .filter((l) => l.row.kind === 'static')
+        .sort((a, b) => a.row.pfId - b.row.pfId)
+        .map((l) => ({
+          pf_id: l.row.pfId,
+          vuid: l.row.vuid,
+          total_vfs: this.maxVfs(),
+          num_vfs: lives.filter((v) => v.row.kind === 'vf' && v.row.pfId === l.row.pfId).length,
+          source: hostSet.has(l.row.pfId) ? ('host' as const) : ('conf' as const),
+        })),
+    };
+  }
+
+  /**
+   * The host writes sriov_numvfs of a static PF: VFs 0..N-1 appear (each a
+   * device with its vhost-user socket and a MAC from vf.mac_base), or with
+   * 0 they all go. As on Linux, a PF with VFs enabled must go to 0 before it
+   * takes another count. All VFs of the request are stored in one
+   * transaction: after a crash they are all there or none is. Progress is
+   * published as the `set_vfs` operation.
+   */
+  setVfs(params: unknown, actor: Actor): Promise<SetVfsResult> {
+    return this.mutate(actor, 'set_vfs', null, async (note) => {
+      const t0 = performance.now();
+      const p = parseOrThrow(SetVfsParamsSchema, params);
+      const pf = [...this.live.values()].find((l) => l.row.pfId === p.pf_id && l.row.kind !== 'vf');
+      if (!pf) throw new VirtnetError('DEVICE_NOT_FOUND', `no device is PF ${p.pf_id}`, 'pf_id');
+      if (pf.row.kind !== 'static') throw new VirtnetError('NOT_SUPPORTED', `PF ${p.pf_id} is hot-plugged; only static PFs have SR-IOV VFs`, 'pf_id');
+      const max = this.maxVfs();
+      if (p.num_vfs > max)
+        throw new VirtnetError('INVALID_ARGUMENT', `PF ${p.pf_id} has at most ${max} VFs (${this.conf.vf?.vfs_per_pf !== undefined ? 'vf.vfs_per_pf' : 'VIRTIO_NET_EMULATION_NUM_VF'})`, 'num_vfs');
+      const current = [...this.live.values()].filter((l) => l.row.kind === 'vf' && l.row.pfId === p.pf_id);
+      note(pf.row.vuid, `sriov_numvfs ${current.length} -> ${p.num_vfs}`);
+      if (current.length > 0 && p.num_vfs > 0 && current.length !== p.num_vfs)
+        throw new VirtnetError('VFS_BUSY', `PF ${p.pf_id} has ${current.length} VFs enabled; set 0 first, as sriov_numvfs requires`, 'num_vfs');
+      const op = this.operations.start('set_vfs', `pf ${p.pf_id}`, Math.max(p.num_vfs, current.length), actor);
+      try {
+        if (p.num_vfs === current.length) {
+          await this.store.applyVfChange({ pfId: p.pf_id, numVfs: p.num_vfs, create: [], remove: [] });
+          op.finish();
+          return { pf_id: p.pf_id, num_vfs: p.num_vfs, created: 0, removed: 0, operation: op.id, elapsed_ms: performance.now() - t0 };
+        }
+        if (p.num_vfs === 0) {
+          await this.store.applyVfChange({ pfId: p.pf_id, numVfs: 0, create: [], remove: current.map((l) => l.row.vuid) });
+          for (const l of current) {
+            this.hw.destroy(l.handle);
+            this.live.delete(l.row.vuid);
+            this.events.emit('device.removed', { vuid: l.row.vuid });
+            op.step();
+          }
+          op.finish();
+          return { pf_id: p.pf_id, num_vfs: 0, created: 0, removed: current.length, operation: op.id, elapsed_ms: performance.now() - t0 };
+        }
+        const macs = new Set([...this.live.values()].map((l) => l.row.mac));
+        const created: HwFunction[] = [];
+        try {
+          for (let vf = 0; vf < p.num_vfs; vf++) {
+            const spec = this.vfSpec(p.pf_id, vf);
+            if (macs.has(normalizeMac(spec.mac))) throw new VirtnetError('MAC_IN_USE', `MAC ${spec.mac} of VF ${vf} is used by another device`, 'mac');
+            created.push(this.hw.create(spec));
+            op.step();
+            // Let progress be read (operations, WebSocket) while a long request runs.
+            if (vf % 8 === 7) await new Promise((r) => setImmediate(r));
+          }
+          const rows = await this.store.applyVfChange({ pfId: p.pf_id, numVfs: p.num_vfs, create: created.map(rowFromFunction), remove: [] });
+          rows.forEach((row, i) => this.live.set(row.vuid, { handle: created[i]!.handle, row }));
+        } catch (e) {
+          for (const fn of created) this.hw.destroy(fn.handle);
+          throw e;
+        }
+        for (const fn of created) this.events.emit('device.added', { device: this.present(fn, this.live.get(fn.vuid)!.row.createdAt) });
+        op.finish();
+        return { pf_id: p.pf_id, num_vfs: p.num_vfs, created: created.length, removed: 0, operation: op.id, elapsed_ms: performance.now() - t0 };
+      } catch (e) {
+        op.finish(e);
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Shows a function the engine just created to the host, then stores it;
+   * on failure it is taken away again. The host sees it before it is
+   * stored: a crash in between leaves a device in the host that no row
+   * backs, which the host adapter removes when it reconciles; never a row
+   * the host never saw.
+   */
+  private async exposeAndStore(fn: HwFunction): Promise<Device> {
+    try {
+      await this.host.plug(fn);
+    } catch (e) {
+      this.hw.destroy(fn.handle);
+      throw e;
+    }
+    try {
+      return await this.persistNew(fn);
+    } catch (e) {
+      await this.host.unplug(fn).catch((u: unknown) => this.log.error(`${fn.vuid} stays in the host after a failed hot-plug: ${(u as Error).message}`));
+      this.hw.destroy(fn.handle);
+      throw e;
+    }
+  }
+
   /** Stores a function the engine just created; on failure the caller takes it away again. */
   private async persistNew(fn: HwFunction): Promise<Device> {
     let row: DeviceRow;
@@ -223,6 +458,7 @@ export class DevicesService implements OnModuleInit {
    */
   private mutate<T>(actor: Actor, action: string, target: string | null, task: (note: Note) => Promise<T>): Promise<T> {
     return this.serializer.run(async () => {
+      if (this.frozen) throw new VirtnetError('UPDATE_IN_PROGRESS', `${this.frozen}: the devices are being handed over to the new controller; retry in a moment`);
       const entry = { target, detail: null as string | null };
       try {
         const result = await task((t, detail) => Object.assign(entry, { target: t, detail }));
@@ -267,12 +503,6 @@ export class DevicesService implements OnModuleInit {
     return toDevice(fn, createdAt, queues, { bdf: this.host.hostBdf(fn.vuid), ...guest });
   }
 
-  /** The engine's functions that are live devices (the host adapter reconciles with these). */
-  private liveFunctions(): HwFunction[] {
-    const handles = new Set([...this.live.values()].map((l) => l.handle));
-    return this.hw.list().filter((fn) => handles.has(fn.handle));
-  }
-
   private view(l: Live, withQueues: boolean): Device {
     const fn = this.hw.query(l.handle);
     const queues = withQueues ? this.hw.counters().filter((q) => q.handle === l.handle) : undefined;
@@ -286,7 +516,7 @@ export class DevicesService implements OnModuleInit {
       ibDevices: this.inventory.ibDevices,
       defaultFeatures: this.inventory.defaultFeatures,
       hotplugInUse: [...this.live.values()].filter((l) => l.row.kind === 'hotplug').length,
-      provider: 'ace',
+      provider: this.inventory.provider,
       version: VERSION,
     });
   }
@@ -393,22 +623,7 @@ export class DevicesService implements OnModuleInit {
         features: newDeviceFeatures(this.inventory.defaultFeatures, parseFeatures(r.features)!, r.num_queues),
         ...(r.sf_num !== undefined ? { sfNum: r.sf_num } : {}),
       });
-      // The host sees it before it is stored: a crash in between leaves a
-      // device in the host that no row backs, which the host adapter
-      // removes when it reconciles; never a row the host never saw.
-      try {
-        await this.host.plug(fn);
-      } catch (e) {
-        this.hw.destroy(fn.handle);
-        throw e;
-      }
-      try {
-        await this.persistNew(fn);
-      } catch (e) {
-        await this.host.unplug(fn).catch((u: unknown) => this.log.error(`${fn.vuid} stays in the host after a failed hot-plug: ${(u as Error).message}`));
-        this.hw.destroy(fn.handle);
-        throw e;
-      }
+      await this.exposeAndStore(fn);
       const bdf = this.host.hostBdf(fn.vuid) ?? fn.bdf;
       note(fn.vuid, `PF ${fn.pfId} at ${bdf} on port ${fn.port}, MAC ${fn.mac}, ${fn.numQueues} queues`);
       return { bdf, id: fn.pfId, transitional: fn.transitional ? 1 : 0, sf_rep_net_device: fn.sfRep, mac: fn.mac, vuid: fn.vuid };

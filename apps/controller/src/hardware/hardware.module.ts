@@ -4,6 +4,7 @@ import type { VirtnetConf } from '@virtnet/shared';
 import { mkdirSync } from 'node:fs';
 import { SETTINGS, type Settings } from '../settings/settings.js';
 import { CONF, INVENTORY } from './tokens.js';
+import { datapathTuning } from '../providers/providers.js';
 import type { Inventory } from './inventory.js';
 
 export const HARDWARE = Symbol('HARDWARE');
@@ -18,10 +19,11 @@ function openHardware(inv: Inventory, settings: Settings, conf: VirtnetConf): Ha
   const log = new Logger('hardware');
   mkdirSync(settings.vhostDir, { recursive: true, mode: 0o755 });
   const hw = new NativeHardware(inv.overrides);
-  const workers = settings.vqWorkers ?? conf.eth_vq_workers ?? 1;
+  const { workers, idlePollUs } = datapathTuning(inv.provider, conf, settings.vqWorkers);
+  hw.setIdlePoll(idlePollUs);
   hw.start(settings.vhostDir, workers, settings.datapath, settings.vhostMode === 'client');
   log.log(
-    `data path: ${workers} worker thread(s), representors '${settings.datapath}', host '${settings.hostMode}', vhost-user ${settings.vhostMode} sockets in ${settings.vhostDir}`,
+    `data path: provider '${inv.provider}' (${inv.providerSource}), ${workers} worker thread(s) polling ${idlePollUs} us after the last packet, representors '${settings.datapath}', host '${settings.hostMode}', vhost-user ${settings.vhostMode} sockets in ${settings.vhostDir}`,
   );
   return hw;
 }

@@ -3,7 +3,7 @@
  * the hardware layer, the default feature set, and the static PF defaults.
  */
 import type { ProfileOverrides } from '@virtnet/hw';
-import { F, NEEDS_CTRL_VQ, ibDevicesOf, parseFeatures, type DpuProfile, type VirtnetConf } from '@virtnet/shared';
+import { DEFAULT_PROVIDER, F, NEEDS_CTRL_VQ, ibDevicesOf, parseFeatures, type DpuProfile, type ProviderName, type VirtnetConf } from '@virtnet/shared';
 
 /**
  * Offered by a new device unless the user adds more with -f: what a Linux
@@ -23,11 +23,14 @@ export interface Inventory {
   ibDevices: string[];
   staticPfIbDevice: string;
   defaultFeatures: bigint;
+  /** The data-path provider chosen from the providers directory, and the file that chose it. */
+  provider: ProviderName;
+  providerSource: string;
 }
 
 export class InventoryError extends Error {}
 
-export function buildInventory(profile: DpuProfile, conf: VirtnetConf): Inventory {
+export function buildInventory(profile: DpuProfile, conf: VirtnetConf, provider: { chosen: ProviderName; source: string } = { chosen: DEFAULT_PROVIDER, source: 'default' }): Inventory {
   const ib = ibDevicesOf(conf);
   const supported = parseFeatures(profile.supported_features)!;
   const staticPfIbDevice = conf.ib_dev_for_static_pf ?? ib[0]!.name;
@@ -53,7 +56,10 @@ export function buildInventory(profile: DpuProfile, conf: VirtnetConf): Inventor
     emulationManager: ib[0]!.name,
     ibDevices: ib.map((d) => d.name),
     staticPfIbDevice,
-    defaultFeatures: DEFAULT_FEATURES & supported,
+    // virtnet.conf's mrg_rxbuf and packed_vq add their feature to what new devices offer.
+    defaultFeatures: (DEFAULT_FEATURES | (conf.mrg_rxbuf ? F.MRG_RXBUF : 0n) | (conf.packed_vq ? F.RING_PACKED : 0n)) & supported,
+    provider: provider.chosen,
+    providerSource: provider.source,
   };
 }
 

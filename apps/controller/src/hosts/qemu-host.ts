@@ -105,7 +105,10 @@ export class QemuHost implements HostAdapter {
 
   async start(devices: () => HwFunction[]): Promise<void> {
     this.devices = devices;
-    await this.connect();
+    // Briefly: a VM whose QMP socket still serves another client (the
+    // controller a live update replaces) answers only once that one is
+    // gone, and the retries take it from there.
+    await this.connect(1000);
     if (!this.qmp) this.log.warn(`waiting for the VM's QMP socket at ${this.settings.qemu.qmp}; hot-plugs are refused until it answers`);
   }
 
@@ -113,11 +116,11 @@ export class QemuHost implements HostAdapter {
     return this.settings.qemu.qmp;
   }
 
-  private async connect(): Promise<void> {
+  private async connect(greetingMs = 5000): Promise<void> {
     if (this.closing || this.qmp) return;
     let qmp: Qmp;
     try {
-      qmp = await Qmp.connect(this.qmpPath(), 5000);
+      qmp = await Qmp.connect(this.qmpPath(), greetingMs);
     } catch {
       this.scheduleRetry();
       return;

@@ -50,13 +50,16 @@ export function simHostFiles(home: string): { socket: string; pidFile: string } 
   return { socket: join(home, 'vnet-host.sock'), pidFile: join(home, 'vnet-host.pid') };
 }
 
-/** The pid of a vnet-host this home started that still runs, else null. */
+/** The pid file's process, when it is a live vnet-host serving this home's control socket, else null. */
 export function runningSimHost(home: string): number | null {
+  const { pidFile, socket } = simHostFiles(home);
   try {
-    const pid = Number(readFileSync(simHostFiles(home).pidFile, 'utf8').trim());
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
     if (!pid) return null;
-    process.kill(pid, 0);
-    return pid;
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z') return null;
+    return args[0]?.endsWith('vnet-host') && args.includes(socket) ? pid : null;
   } catch {
     return null;
   }
@@ -76,6 +79,20 @@ export class SimHost implements HostAdapter {
     if (await this.alive()) {
       this.log.log(`re-attached to the running vnet-host (pid ${this.pid() ?? '?'})`);
       return;
+    }
+    // A vnet-host busy probing hundreds of devices can be slow to answer: wait for it rather
+    // than start a second host on the same devices.
+    const running = runningSimHost(this.settings.home);
+    if (running !== null) {
+      const until = Date.now() + 15_000;
+      while (Date.now() < until) {
+        if (await this.alive()) {
+          this.log.log(`re-attached to the running vnet-host (pid ${running}) once it answered`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`vnet-host (pid ${running}) runs but does not answer on ${this.socket}; stop it or look at ${join(this.settings.home, 'vnet-host.log')}`);
     }
     const binary = process.env['VIRTNET_HOST_BINARY'] ?? DEFAULT_BINARY;
     if (!existsSync(binary)) throw new Error(`vnet-host is not built (${binary}); run 'make -C libs/hw/native'`);

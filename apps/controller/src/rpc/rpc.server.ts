@@ -12,6 +12,10 @@ import { RPC_APP_ERROR, type RpcMethod } from '@virtnet/shared';
 import { toVirtnetError } from '../common/errors.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { SystemService } from '../system/system.service.js';
+import { ConfigService } from '../config/config.service.js';
+import { RecoveryService } from '../recovery/recovery.service.js';
+import { UpdateService } from '../update/update.service.js';
+import { OperationsService } from '../operations/operations.service.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';
 import { AuthService } from '../auth/auth.service.js';
 
@@ -30,6 +34,10 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(DevicesService) devices: DevicesService,
     @Inject(SystemService) system: SystemService,
     @Inject(AuthService) auth: AuthService,
+    @Inject(ConfigService) config: ConfigService,
+    @Inject(RecoveryService) recovery: RecoveryService,
+    @Inject(UpdateService) update: UpdateService,
+    @Inject(OperationsService) operations: OperationsService,
   ) {
     const methods: Record<RpcMethod, (params: unknown) => unknown> = {
       list: () => devices.list(),
@@ -45,9 +53,20 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
       host_action: (p) => devices.hostAction(p, 'cli'),
       // The socket is owner-only, so whoever asks may hold the token.
       dashboard: () => auth.dashboard(),
+      log: (p) => config.level(p),
+      validate: (p) => config.validate(p),
+      set_vfs: (p) => devices.setVfs(p, 'cli'),
+      sriov: () => devices.sriovStatus(),
+      recovery_import: (p) => recovery.importFiles(p, 'cli'),
+      recovery_export: () => recovery.exportRecords(),
+      update_start: () => update.start('update'),
+      update_status: () => update.status(),
+      restart: () => update.start('restart'),
+      operations: () => ({ operations: operations.list() }),
     };
     for (const [name, fn] of Object.entries(methods)) {
       this.rpc.addMethod(name, async (params) => {
+        this.log.debug(`rpc ${name}`);
         try {
           return await fn(params ?? {});
         } catch (e) {

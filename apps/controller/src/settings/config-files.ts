@@ -6,8 +6,10 @@
 import { readFileSync } from 'node:fs';
 import {
   DpuProfileSchema,
-  KNOWN_CONF_KEYS,
   VirtnetConfSchema,
+  checkConfAgainstProfile,
+  parseVirtnetConf,
+  type ConfFinding,
   type DpuProfile,
   type VirtnetConf,
 } from '@virtnet/shared';
@@ -48,17 +50,37 @@ function issues(error: z.ZodError): string[] {
   return error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`);
 }
 
-export function loadVirtnetConf(path: string): Loaded<VirtnetConf> {
-  const raw = readJson(path);
-  if (raw === undefined) return { value: VirtnetConfSchema.parse({}), path: null, warnings: [] };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigFileError(path, ['must be a JSON object']);
-  const warnings = Object.keys(raw)
-    .filter((k) => !(KNOWN_CONF_KEYS as readonly string[]).includes(k))
-    .map((k) => `unknown key '${k}' is ignored`);
-  const known = Object.fromEntries(Object.entries(raw).filter(([k]) => (KNOWN_CONF_KEYS as readonly string[]).includes(k)));
-  const r = VirtnetConfSchema.safeParse(known);
-  if (!r.success) throw new ConfigFileError(path, issues(r.error));
-  return { value: r.data, path, warnings };
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new ConfigFileError(path, [`cannot read: ${(e as Error).message}`]);
+  }
+}
+
+/** `key: message`, the way every finding is shown in logs and errors. */
+export function describeFinding(f: ConfFinding): string {
+  return f.key === '(file)' ? f.message : `${f.key}: ${f.message}`;
+}
+
+/**
+ * Checks the text of a virtnet.conf against the syntax, the rules and this
+ * DPU's inventory. Used at start and by `virtnet validate`.
+ */
+export function checkVirtnetConf(text: string, profile: DpuProfile): { value: VirtnetConf | null; errors: ConfFinding[]; warnings: ConfFinding[] } {
+  const r = parseVirtnetConf(text);
+  if (!r.value) return r;
+  const errors = checkConfAgainstProfile(r.value, profile);
+  return { value: errors.length ? null : r.value, errors, warnings: r.warnings };
+}
+
+export function loadVirtnetConf(path: string, profile: DpuProfile = DpuProfileSchema.parse({})): Loaded<VirtnetConf> {
+  const text = readText(path);
+  if (text === undefined) return { value: VirtnetConfSchema.parse({}), path: null, warnings: [] };
+  const r = checkVirtnetConf(text, profile);
+  if (!r.value) throw new ConfigFileError(path, r.errors.map(describeFinding));
+  return { value: r.value, path, warnings: r.warnings.map(describeFinding) };
 }
 
 export function loadDpuProfile(path: string): Loaded<DpuProfile> {

@@ -37,13 +37,24 @@ export interface Settings {
   dbPath: string;
   socketPath: string;
   stateFile: string;
+  /** Where the real product keeps its files: virtnet.conf, providers/, recovery/ (VIRTNET_CONF_DIR). */
+  confDir: string;
   confPath: string;
+  providersDir: string;
+  /** NVIDIA-format recovery files imported at the first start (the real controller's recovery directory). */
+  recoveryDir: string;
   profilePath: string;
   httpHost: string;
   httpPort: number;
   logLevel: LogLevel;
   webRoot: string | null;
   migrationsDir: string;
+  /** The install this controller runs from (the repository root, or a package's tree). */
+  installDir: string;
+  /** Where `virtnet update -s` finds the newly installed build: VIRTNET_UPDATE_FROM, else installDir read again. */
+  updateFrom: string | null;
+  /** Set in a controller started by a live update or restart: the old controller's handover socket. */
+  takeover: string | null;
   /** Access control of HTTP, WebSocket and dashboard (see auth/). */
   auth: AuthSettings;
 }
@@ -75,7 +86,10 @@ const EnvSchema = z.object({
     .pipe(z.number().max(65535, { error: 'must be at most 65535' }))
     .default(8780),
   VIRTNET_LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  VIRTNET_CONF_DIR: z.string().min(1).optional(),
   VIRTNET_CONF: z.string().min(1).optional(),
+  VIRTNET_PROVIDERS_DIR: z.string().min(1).optional(),
+  VIRTNET_RECOVERY_DIR: z.string().min(1).optional(),
   VIRTNET_PROFILE: z.string().min(1).optional(),
   VIRTNET_WEB_ROOT: z.string().min(1).optional(),
   VIRTNET_HOST: z.enum(HOST_MODES).default('sim'),
@@ -93,6 +107,8 @@ const EnvSchema = z.object({
     .default(30_000),
   VIRTNET_DATAPATH: z.enum(DATAPATHS).default('auto'),
   VIRTNET_VHOST_MODE: z.enum(VHOST_MODES).default('server'),
+  VIRTNET_UPDATE_FROM: z.string().min(1).optional(),
+  VIRTNET_TAKEOVER: z.string().min(1).optional(),
   VIRTNET_VQ_WORKERS: z
     .string()
     .regex(/^\d+$/, { error: 'must be a number of threads' })
@@ -134,8 +150,12 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (Buffer.byteLength(socketPath) > 107) {
     throw new SettingsError([`VIRTNET_HOME: the socket path ${socketPath} exceeds the 107 bytes a unix socket allows`]);
   }
+  const confDir = e.VIRTNET_CONF_DIR ? resolve(e.VIRTNET_CONF_DIR) : home;
   return {
     home,
+    confDir,
+    providersDir: e.VIRTNET_PROVIDERS_DIR ? resolve(e.VIRTNET_PROVIDERS_DIR) : join(confDir, 'providers'),
+    recoveryDir: e.VIRTNET_RECOVERY_DIR ? resolve(e.VIRTNET_RECOVERY_DIR) : join(confDir, 'recovery'),
     vhostDir: join(home, 'vhost'),
     vhostMode: e.VIRTNET_VHOST_MODE,
     hostMode: e.VIRTNET_HOST,
@@ -150,7 +170,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dbPath: join(home, 'virtnet.db'),
     socketPath,
     stateFile: join(home, 'controller.json'),
-    confPath: e.VIRTNET_CONF ? resolve(e.VIRTNET_CONF) : join(home, 'virtnet.conf'),
+    confPath: e.VIRTNET_CONF ? resolve(e.VIRTNET_CONF) : join(confDir, 'virtnet.conf'),
     profilePath: e.VIRTNET_PROFILE ? resolve(e.VIRTNET_PROFILE) : join(home, 'dpu-profile.json'),
     httpHost: e.VIRTNET_HTTP_HOST,
     httpPort: e.VIRTNET_HTTP_PORT,
@@ -158,6 +178,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     webRoot: e.VIRTNET_WEB_ROOT ? resolve(e.VIRTNET_WEB_ROOT) : existsSync(join(builtWeb, 'index.html')) ? builtWeb : null,
     migrationsDir: join(repoRoot, 'prisma/migrations'),
     auth: { enabled: e.VIRTNET_AUTH === 'on', token: e.VIRTNET_TOKEN ?? null, tokenPath: join(home, 'token') },
+    installDir: repoRoot,
+    updateFrom: e.VIRTNET_UPDATE_FROM ? resolve(e.VIRTNET_UPDATE_FROM) : null,
+    takeover: e.VIRTNET_TAKEOVER ?? null,
   };
 }
 

@@ -20,6 +20,9 @@ import {
   OperationSchema,
   BulkRequestSchema,
   TelemetryHistorySchema,
+  SetVfsResultSchema,
+  SriovStatusSchema,
+  UpdateStatusSchema,
   UnplugResultSchema,
   VersionResultSchema,
 } from '@virtnet/shared';
@@ -38,6 +41,7 @@ interface Route {
 
 const vuidParam = z.object({ vuid: z.string().describe('VUID of the device') });
 const idParam = z.object({ id: z.string().describe('Operation id') });
+const pfParam = z.object({ pf: z.string().describe('pf_id of a static PF') });
 
 export const ROUTES: Route[] = [
   { method: 'get', path: '/api/v1/controller', summary: 'The emulated DPU: inventory, limits, features', ok: { status: 200, schema: ControllerInfoSchema } },
@@ -57,6 +61,9 @@ export const ROUTES: Route[] = [
   { method: 'post', path: '/api/v1/operations', summary: 'Apply one change (moderation or device settings) to many devices as an operation with progress', body: BulkRequestSchema, ok: { status: 202, schema: OperationSchema }, errors: [400, 404] },
   { method: 'get', path: '/api/v1/devices/{vuid}/history', summary: 'Per-queue rates of the last 5 minutes (recorded while a dashboard is connected)', ok: { status: 200, schema: TelemetryHistorySchema }, errors: [404] },
   { method: 'get', path: '/api/v1/operations/{id}', summary: 'One operation', ok: { status: 200, schema: OperationSchema }, errors: [404] },
+  { method: 'get', path: '/api/v1/sriov', summary: "Each static PF's SR-IOV state: total and enabled VFs", ok: { status: 200, schema: SriovStatusSchema } },
+  { method: 'put', path: '/api/v1/host/pfs/{pf}/sriov', summary: 'The host writes sriov_numvfs of a static PF (0 removes its VFs); progress as the set_vfs operation', body: z.object({ num_vfs: z.number().int().min(0).max(255) }), ok: { status: 200, schema: SetVfsResultSchema }, errors: [400, 404, 409] },
+  { method: 'get', path: '/api/v1/update', summary: 'Live update / restart: status and the last result', ok: { status: 200, schema: UpdateStatusSchema } },
   { method: 'get', path: '/api/v1/version', summary: 'Versions', ok: { status: 200, schema: VersionResultSchema } },
   { method: 'get', path: '/api/v1/health', summary: 'Health of database, hardware and recovery', ok: { status: 200, schema: HealthResultSchema } },
 ];
@@ -76,7 +83,9 @@ export function buildOpenApi(version: string): object {
       summary: r.summary,
       ...(r.path.includes('{vuid}') ? { request: { params: vuidParam } } : {}),
       ...(r.path.includes('{id}') ? { request: { params: idParam } } : {}),
-      ...(r.body ? { request: { ...(r.path.includes('{vuid}') ? { params: vuidParam } : {}), body: { content: { 'application/json': { schema: r.body } } } } } : {}),
+      ...(r.body
+        ? { request: { ...(r.path.includes('{vuid}') ? { params: vuidParam } : r.path.includes('{pf}') ? { params: pfParam } : {}), body: { content: { 'application/json': { schema: r.body } } } } }
+        : {}),
       responses,
     });
   }

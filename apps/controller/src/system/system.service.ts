@@ -5,6 +5,11 @@ import { VERSION } from '../common/version.js';
 import { PrismaService } from '../database/prisma.service.js';
 import { DevicesService } from '../devices/devices.service.js';
 import { HARDWARE } from '../hardware/hardware.module.js';
+import { INVENTORY } from '../hardware/tokens.js';
+import type { Inventory } from '../hardware/inventory.js';
+import { CONF } from '../hardware/tokens.js';
+import type { VirtnetConf } from '@virtnet/shared';
+import { UpdateService } from '../update/update.service.js';
 
 @Injectable()
 export class SystemService {
@@ -14,10 +19,20 @@ export class SystemService {
     @Inject(HARDWARE) private readonly hw: Hardware,
     @Inject(PrismaService) private readonly prisma: PrismaService,
     @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(UpdateService) private readonly update: UpdateService,
+    @Inject(INVENTORY) private readonly inventory: Inventory,
+    @Inject(CONF) private readonly conf: VirtnetConf,
   ) {}
 
   version(): VersionResult {
-    return { controller: VERSION, native_abi: this.hw.abiVersion, node: process.version };
+    return {
+      controller: VERSION,
+      destination: this.update.destination()?.version ?? null,
+      update: this.update.isActive() ? 'active' : 'inactive',
+      native_abi: this.hw.abiVersion,
+      node: process.version,
+      provider: this.inventory.provider,
+    };
   }
 
   async health(): Promise<HealthResult> {
@@ -40,6 +55,8 @@ export class SystemService {
       devices: this.devices.count,
       database,
       hardware,
+      provider: this.inventory.provider,
+      recovery: { enabled: this.conf.recovery !== false, ...this.devices.recoveryReport },
     };
   }
 }

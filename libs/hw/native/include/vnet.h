@@ -293,6 +293,14 @@ VNET_API int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32
  * front-end outlive a restarted controller. Called once. */
 VNET_API int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers,
                             uint32_t default_backend, uint32_t flags);
+/* How long a worker keeps polling a ring that went empty before it asks
+ * for kicks again and sleeps: short (the default, 20 us) is kick-driven and
+ * costs no CPU when idle; long trades CPU for fewer kicks under load, as a
+ * data-path accelerator that polls its queues does. 0 to 1000000 us; takes
+ * effect at the next kick. */
+#define VNET_IDLE_POLL_DEFAULT_US 20u
+VNET_API int vnet_dpu_set_idle_poll(vnet_dpu *dpu, uint32_t idle_poll_us);
+
 /* Changes what the device side does with a function's packets. */
 VNET_API int vnet_fn_set_backend(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t gen_size);
 

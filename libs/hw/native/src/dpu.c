@@ -190,6 +190,7 @@ int vnet_dpu_create(const vnet_profile *profile, vnet_dpu **out)
     if (!dpu)
         return VNET_E_NO_MEMORY;
     dpu->retry_fd = -1;
+    atomic_store(&dpu->idle_poll_ns, (uint64_t)VNET_IDLE_POLL_DEFAULT_US * 1000u);
     if (profile)
         dpu->prof = *profile;
     else
@@ -848,6 +849,20 @@ int vnet_counters_snapshot(vnet_dpu *dpu, vnet_queue_counters *out, uint32_t cap
     }
     *count = n;
     pthread_mutex_unlock(&dpu->lock);
+    return VNET_OK;
+}
+
+int vnet_dpu_set_idle_poll(vnet_dpu *dpu, uint32_t idle_poll_us)
+{
+    if (!dpu)
+        return VNET_E_INVALID_ARGUMENT;
+    if (idle_poll_us > 1000000u) {
+        pthread_mutex_lock(&dpu->lock);
+        int rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "idle poll %u us is outside [0, 1000000]", idle_poll_us);
+        pthread_mutex_unlock(&dpu->lock);
+        return rc;
+    }
+    atomic_store(&dpu->idle_poll_ns, (uint64_t)idle_poll_us * 1000u);
     return VNET_OK;
 }
 

@@ -285,7 +285,10 @@ int fe_send(struct fe *f, int q, const void *frame, size_t len)
     memcpy(buf + HDR, frame, len);
     r->desc[d] = (struct split_desc){fe_gpa(f, buf), (uint32_t)(HDR + len), 0, 0};
     publish(r, d);
-    kick(r);
+    /* The new index must be visible before the device's flag is read. */
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!f->honor_no_notify || !(__atomic_load_n(&r->used[0], __ATOMIC_ACQUIRE) & 1u))
+        kick(r);
     return 0;
 }
 

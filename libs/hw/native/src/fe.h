@@ -7,6 +7,7 @@
 #define VNET_FE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ring.h"
@@ -36,6 +37,10 @@ struct fe {
     uint64_t features;
     uint64_t protocol_features;
     int nq;
+    /* Skip the kick while the device asks for none (VRING_USED_F_NO_NOTIFY),
+     * as a virtio driver does (virtio 1.2, 2.7.7.2). Off: every send kicks,
+     * which tests counting kicks rely on. */
+    bool honor_no_notify;
     struct fe_ring r[FE_MAX_QUEUES];
 };
 

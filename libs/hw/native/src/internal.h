@@ -145,6 +145,7 @@ struct vnet_dpu {
     struct evsrc retry_src;
     uint32_t nworkers;
     uint32_t next_worker;
+    _Atomic uint64_t idle_poll_ns; /* vnet_dpu_set_idle_poll */
     struct worker ctl;
     struct worker *w;
 };

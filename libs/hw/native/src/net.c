@@ -27,7 +27,6 @@
 
 #define F_MRG_RXBUF (1ull << 15)
 #define BURST 64
-#define IDLE_POLL_NS 20000ull    /* poll an empty ring this long before sleeping */
 #define BUDGET_NS 500000ull      /* then give the worker to other queues */
 #define MIN_PERIOD_US 50u        /* moderation by count alone still flushes after this */
 #define MAX_FRAME 65536u
@@ -608,6 +607,7 @@ void net_kick(struct vq *q)
         return;
     }
     uint64_t start = now_ns(), idle_since = 0;
+    const uint64_t idle_poll = atomic_load_explicit(&d->dpu->idle_poll_ns, memory_order_relaxed);
     ring_set_kick_wanted(&q->ring, false);
     for (;;) {
         unsigned n = burst(d, q, t);
@@ -618,7 +618,7 @@ void net_kick(struct vq *q)
             idle_since = 0;
         } else if (!idle_since) {
             idle_since = now;
-        } else if (now - idle_since > IDLE_POLL_NS) {
+        } else if (now - idle_since > idle_poll) {
             /* Ask for kicks again, then look once more: a chain made
              * available in between would otherwise wait for the next kick. */
             ring_set_kick_wanted(&q->ring, true);

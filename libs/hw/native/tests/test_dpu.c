@@ -328,8 +328,21 @@ static void test_counters(void)
     vnet_dpu_destroy(dpu);
 }
 
+static void test_idle_poll(void)
+{
+    vnet_dpu *dpu = NULL;
+    CHECK_EQ(vnet_dpu_create(NULL, &dpu), VNET_OK);
+    CHECK_EQ(vnet_dpu_set_idle_poll(dpu, 0), VNET_OK);
+    CHECK_EQ(vnet_dpu_set_idle_poll(dpu, 1000000), VNET_OK);
+    CHECK_EQ(vnet_dpu_set_idle_poll(dpu, 1000001), VNET_E_INVALID_ARGUMENT);
+    CHECK(strstr(vnet_dpu_last_error(dpu), "idle poll") != NULL);
+    CHECK_EQ(vnet_dpu_set_idle_poll(NULL, 10), VNET_E_INVALID_ARGUMENT);
+    vnet_dpu_destroy(dpu);
+}
+
 int main(void)
 {
+    test_idle_poll();
     test_profile();
     test_hotplug_placement();
     test_limits();

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -93,6 +94,8 @@ static void probe(struct device *d)
         d->next_probe_ms = now_ms() + 500;
         return;
     }
+    /* a driver: no kick while the device polls (VRING_USED_F_NO_NOTIFY) */
+    d->fe.honor_no_notify = true;
     uint64_t pairs = 1;
     uint64_t offered = 0, proto = 0;
     if (fe_request(&d->fe, VU_GET_FEATURES, 0, NULL, 0, NULL, 0, &offered, 8) == 0 &&
@@ -122,6 +125,7 @@ static void reconnect(struct device *d)
         d->next_probe_ms = now_ms() + 200;
         return;
     }
+    d->fe.honor_no_notify = true;
     d->reconnects++;
     d->lost = false;
     d->state = BOUND;
@@ -244,7 +248,8 @@ static void scan(const char *dir)
 
 static void answer(int fd, const char *line)
 {
-    char out[65536];
+    /* list: about 200 bytes a device, for up to MAX_DEVICES */
+    static char out[MAX_DEVICES * 256 + 64];
     size_t len = 0;
     char cmd[32] = "", vuid[64] = "", arg[32] = "";
     sscanf(line, "%31s %63s %31s", cmd, vuid, arg);
@@ -285,8 +290,24 @@ static void answer(int fd, const char *line)
     } else {
         len = (size_t)snprintf(out, sizeof out, "{\"error\":\"unknown command %s\"}\n", cmd);
     }
-    if (write(fd, out, len) < 0) {
-        /* the client went away */
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, out + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* the client went away */
+        off += (size_t)n;
+    }
+}
+
+/* Each device holds a socket, a memfd and two eventfds per queue: lift the
+ * soft limit on open files to the hard one, as a host with 500 functions would. */
+static void raise_fd_limit(void)
+{
+    struct rlimit r;
+    if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+        r.rlim_cur = r.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &r);
     }
 }
 
@@ -305,6 +326,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s --dir VHOST_DIR --control SOCKET [--profile idle|ping|bulk]\n", argv[0]);
         return 2;
     }
+    raise_fd_limit();
     signal(SIGPIPE, SIG_IGN);
     signal(SIGTERM, on_signal);
     signal(SIGINT, on_signal);
@@ -313,6 +335,15 @@ int main(int argc, char **argv)
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
     snprintf(a.sun_path, sizeof a.sun_path, "%s", control);
+    /* One host per directory: a second one would drive the same devices. */
+    int probe_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (probe_fd >= 0 && connect(probe_fd, (struct sockaddr *)&a, sizeof a) == 0) {
+        fprintf(stderr, "vnet-host: another vnet-host answers on %s\n", control);
+        close(probe_fd);
+        return 1;
+    }
+    if (probe_fd >= 0)
+        close(probe_fd);
     unlink(control);
     if (lfd < 0 || bind(lfd, (struct sockaddr *)&a, sizeof a) || listen(lfd, 8)) {
         fprintf(stderr, "vnet-host: %s: %s\n", control, strerror(errno));
@@ -347,10 +378,12 @@ int main(int argc, char **argv)
             }
             if (d->state == BOUND) {
                 if (!service(d, now)) {
-                    /* the controller went away: reconnect when it is back */
+                    /* The controller went away: reconnect when it is back. Try at
+                     * once (a live update's new controller already listens),
+                     * then every 200 ms. */
                     d->lost = true;
                     d->state = PROBING;
-                    d->next_probe_ms = now + 200;
+                    d->next_probe_ms = now;
                 }
                 busy |= d->profile == BULK;
             }

@@ -25,6 +25,7 @@ const PROTOTYPES = {
   vnet_fn_driver_write_status: 'int vnet_fn_driver_write_status(vnet_dpu *dpu, uint32_t handle, uint8_t status)',
   vnet_fn_driver_write_features: 'int vnet_fn_driver_write_features(vnet_dpu *dpu, uint32_t handle, uint64_t features)',
   vnet_dpu_start: 'int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers, uint32_t default_backend, uint32_t flags)',
+  vnet_dpu_set_idle_poll: 'int vnet_dpu_set_idle_poll(vnet_dpu *dpu, uint32_t idle_poll_us)',
   vnet_fn_set_backend: 'int vnet_fn_set_backend(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t gen_size)',
   vnet_dpu_sweep_representors: 'int vnet_dpu_sweep_representors(vnet_dpu *dpu, _Out_ uint32_t *removed)',
   vnet_counters_snapshot: 'int vnet_counters_snapshot(vnet_dpu *dpu, void *out, uint32_t cap, _Out_ uint32_t *count)',

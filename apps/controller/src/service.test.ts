@@ -1,0 +1,123 @@
+/**
+ * Service integration, with this test playing the service manager: the
+ * built controller tells NOTIFY_SOCKET it is ready once its devices exist
+ * and it listens; after `restart` (or SIGHUP, systemctl reload) the process
+ * that took over announces itself as the main PID; it says STOPPING on
+ * SIGTERM; and with the journal's log format every line carries its syslog
+ * priority.
+ */
+import { NotifyListener } from '@virtnet/hw';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { journalLine } from './common/logger.js';
+
+const MAIN = resolve(import.meta.dirname, '../dist/main.js');
+
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function rpc(home: string, method: string): Promise<any> {
+  return new Promise((res, rej) => {
+    const s = connect(join(home, 'virtnet.sock'));
+    let buf = '';
+    s.on('connect', () => s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: {} }) + '\n'));
+    s.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) {
+        s.end();
+        res(JSON.parse(buf));
+      }
+    });
+    s.on('error', rej);
+  });
+}
+
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
+
+function start(env: NodeJS.ProcessEnv): { home: string; proc: ChildProcess; out: () => string; listener: NotifyListener } {
+  const home = mkdtempSync(join(tmpdir(), 'vn-svc-'));
+  const listener = new NotifyListener(join(home, 'notify.sock'));
+  let out = '';
+  const proc = spawn(process.execPath, [MAIN], {
+    env: { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external', NOTIFY_SOCKET: listener.path, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  cleanups.push(() => {
+    proc.kill('SIGKILL');
+    try {
+      const pid = (JSON.parse(readFileSync(join(home, 'controller.json'), 'utf8')) as { pid: number }).pid;
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+    listener.close();
+    rmSync(home, { recursive: true, force: true });
+  });
+  return { home, proc, out: () => out, listener };
+}
+
+describe('service integration', () => {
+  it('notifies readiness, the new main PID after a restart and a reload, and stopping', async () => {
+    expect(existsSync(MAIN)).toBe(true);
+    const { home, proc, listener, out } = start({});
+    const ready = await until('READY=1', () => listener.drain().find((m) => m.includes('READY=1')));
+    expect(ready).toMatch(/STATUS=ace provider, 2 devices, http:\/\/127\.0\.0\.1:\d+\//);
+    // ready means answering
+    expect((await rpc(home, 'health')).result.status).toBe('ok');
+
+    expect((await rpc(home, 'restart')).result).toMatchObject({ status: 'started', kind: 'restart' });
+    const mainpid = await until('MAINPID of the new process', () => listener.drain().find((m) => /^MAINPID=\d+/.test(m) && !m.includes(`MAINPID=${proc.pid}`)));
+    const newPid = Number(/MAINPID=(\d+)/.exec(mainpid)![1]);
+    expect(newPid).not.toBe(proc.pid);
+    await until('the old process to exit', () => (proc.exitCode !== null ? true : undefined));
+    expect(proc.exitCode).toBe(0);
+    await until('READY=1 from the new process', () => (listener.drain().filter((m) => m.includes('READY=1')).length >= 2 ? true : undefined));
+
+    // systemctl reload: SIGHUP to the main process
+    process.kill(newPid, 'SIGHUP');
+    const third = await until(`MAINPID after the reload (log:\n${out()})`, () => {
+      const m = listener.drain().find((x) => /^MAINPID=\d+/.test(x) && !x.includes(`MAINPID=${newPid}`) && !x.includes(`MAINPID=${proc.pid}`));
+      return m ? Number(/MAINPID=(\d+)/.exec(m)![1]) : undefined;
+    });
+    await until('the reloaded controller to answer', async () => {
+      try {
+        return (await rpc(home, 'update_status')).result['last live update status'] === 'success' && (await rpc(home, 'health')).result ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    await until('READY=1 after the reload', () => (listener.drain().filter((m) => m.includes('READY=1')).length >= 3 ? true : undefined));
+    process.kill(third, 'SIGTERM');
+    await until('STOPPING=1', () => listener.drain().find((m) => m === 'STOPPING=1'));
+  }, 60_000);
+
+  it('writes journal lines with their syslog priority', async () => {
+    const { listener, out } = start({ VIRTNET_LOG_FORMAT: 'journal' });
+    await until('READY=1', () => listener.drain().find((m) => m.includes('READY=1')));
+    const lines = out()
+      .split('\n')
+      .filter((l) => l.startsWith('<'));
+    expect(lines.some((l) => /^<6>devices: recovery: 0 devices recovered, 2 static PFs and VFs created, 0 failed$/.test(l))).toBe(true);
+    expect(out()).not.toMatch(/^\{"level"/m);
+  }, 30_000);
+
+  it('maps levels to priorities and keeps fields', () => {
+    expect(journalLine('{"level":50,"time":1,"pid":2,"hostname":"h","context":"rpc","msg":"boom","code":"X"}')).toBe('<3>rpc: boom code=X\n');
+    expect(journalLine('{"level":40,"msg":"careful","n":{"a":1}}')).toBe('<4>careful n={"a":1}\n');
+    expect(journalLine('{"level":20,"msg":"detail"}')).toBe('<7>detail\n');
+  });
+});
