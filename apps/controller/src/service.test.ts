@@ -14,18 +14,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { journalLine } from './common/logger.js';
+import { until } from './testing/until.js';
 
 const MAIN = resolve(import.meta.dirname, '../dist/main.js');
 
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function rpc(home: string, method: string): Promise<any> {
   return new Promise((res, rej) => {
@@ -74,40 +66,40 @@ describe('service integration', () => {
   it('notifies readiness, the new main PID after a restart and a reload, and stopping', async () => {
     expect(existsSync(MAIN)).toBe(true);
     const { home, proc, listener, out } = start({});
-    const ready = await until('READY=1', () => listener.drain().find((m) => m.includes('READY=1')));
+    const ready = await until('READY=1', () => listener.drain().find((m) => m.includes('READY=1')), 20_000);
     expect(ready).toMatch(/STATUS=ace provider, 2 devices, http:\/\/127\.0\.0\.1:\d+\//);
     // ready means answering
     expect((await rpc(home, 'health')).result.status).toBe('ok');
 
     expect((await rpc(home, 'restart')).result).toMatchObject({ status: 'started', kind: 'restart' });
-    const mainpid = await until('MAINPID of the new process', () => listener.drain().find((m) => /^MAINPID=\d+/.test(m) && !m.includes(`MAINPID=${proc.pid}`)));
+    const mainpid = await until('MAINPID of the new process', () => listener.drain().find((m) => /^MAINPID=\d+/.test(m) && !m.includes(`MAINPID=${proc.pid}`)), 20_000);
     const newPid = Number(/MAINPID=(\d+)/.exec(mainpid)![1]);
     expect(newPid).not.toBe(proc.pid);
-    await until('the old process to exit', () => (proc.exitCode !== null ? true : undefined));
+    await until('the old process to exit', () => (proc.exitCode !== null ? true : undefined), 20_000);
     expect(proc.exitCode).toBe(0);
-    await until('READY=1 from the new process', () => (listener.drain().filter((m) => m.includes('READY=1')).length >= 2 ? true : undefined));
+    await until('READY=1 from the new process', () => (listener.drain().filter((m) => m.includes('READY=1')).length >= 2 ? true : undefined), 20_000);
 
     // systemctl reload: SIGHUP to the main process
     process.kill(newPid, 'SIGHUP');
     const third = await until(`MAINPID after the reload (log:\n${out()})`, () => {
       const m = listener.drain().find((x) => /^MAINPID=\d+/.test(x) && !x.includes(`MAINPID=${newPid}`) && !x.includes(`MAINPID=${proc.pid}`));
       return m ? Number(/MAINPID=(\d+)/.exec(m)![1]) : undefined;
-    });
+    }, 20_000);
     await until('the reloaded controller to answer', async () => {
       try {
         return (await rpc(home, 'update_status')).result['last live update status'] === 'success' && (await rpc(home, 'health')).result ? true : undefined;
       } catch {
         return undefined;
       }
-    });
-    await until('READY=1 after the reload', () => (listener.drain().filter((m) => m.includes('READY=1')).length >= 3 ? true : undefined));
+    }, 20_000);
+    await until('READY=1 after the reload', () => (listener.drain().filter((m) => m.includes('READY=1')).length >= 3 ? true : undefined), 20_000);
     process.kill(third, 'SIGTERM');
-    await until('STOPPING=1', () => listener.drain().find((m) => m === 'STOPPING=1'));
+    await until('STOPPING=1', () => listener.drain().find((m) => m === 'STOPPING=1'), 20_000);
   }, 60_000);
 
   it('writes journal lines with their syslog priority', async () => {
     const { listener, out } = start({ VIRTNET_LOG_FORMAT: 'journal' });
-    await until('READY=1', () => listener.drain().find((m) => m.includes('READY=1')));
+    await until('READY=1', () => listener.drain().find((m) => m.includes('READY=1')), 20_000);
     const lines = out()
       .split('\n')
       .filter((l) => l.startsWith('<'));

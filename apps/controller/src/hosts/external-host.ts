@@ -14,13 +14,6 @@ export class ExternalHost implements HostAdapter {
   async unplug(): Promise<void> {
     // the device's socket goes with it
   }
-  hostBdf(): undefined {
-    return undefined;
-  }
-
-  guestView(): undefined {
-    return undefined;
-  }
   async status(): Promise<HostStatus> {
     return { mode: 'external', running: false, pid: null, devices: [] };
   }

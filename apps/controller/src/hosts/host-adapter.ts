@@ -27,13 +27,13 @@ export interface HostAdapter {
   /** A device is about to be destroyed: take it away from the host first. Throws when the host keeps it. */
   unplug(fn: HwFunction): Promise<void>;
   /** The PCI address the host enumerated the device at, when the host decides it (a VM does). */
-  hostBdf(vuid: string): string | undefined;
+  hostBdf?(vuid: string): string | undefined;
   /**
    * What the host's driver set, when the host can say so better than the
    * device sees it (a VM's QEMU knows the guest's status register and
    * negotiated features; over vhost-user the device sees only part).
    */
-  guestView(vuid: string): GuestView | undefined;
+  guestView?(vuid: string): GuestView | undefined;
   status(): Promise<HostStatus>;
   command(cmd: HostCommand): Promise<void>;
   close(): Promise<void>;

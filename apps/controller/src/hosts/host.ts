@@ -58,11 +58,11 @@ export class HostService implements OnModuleDestroy {
   }
 
   hostBdf(vuid: string): string | undefined {
-    return this.adapter.hostBdf(vuid);
+    return this.adapter.hostBdf?.(vuid);
   }
 
   guestView(vuid: string): GuestView | undefined {
-    return this.adapter.guestView(vuid);
+    return this.adapter.guestView?.(vuid);
   }
 
   status(): Promise<HostStatus> {

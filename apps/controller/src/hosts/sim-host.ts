@@ -120,13 +120,6 @@ export class SimHost implements HostAdapter {
     // vnet-host sees the socket go and detaches
   }
 
-  hostBdf(): undefined {
-    return undefined;
-  }
-
-  guestView(): undefined {
-    return undefined;
-  }
 
   private pid(): number | null {
     try {

@@ -666,9 +666,11 @@ static void tap_set_alias(const char *name, const struct dev *d)
     close(fd);
 }
 
-static int open_tap(struct dev *d, const char *name)
+/* Creates the TAP netdev `name`, or attaches to it when it exists (a
+ * persistent one a previous controller left). An fd, or -errno. */
+static int attach_tap(const char *name, int flags)
 {
-    int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | flags);
     if (fd < 0)
         return -errno;
     struct ifreq ifr;
@@ -680,6 +682,14 @@ static int open_tap(struct dev *d, const char *name)
         close(fd);
         return -e;
     }
+    return fd;
+}
+
+static int open_tap(struct dev *d, const char *name)
+{
+    int fd = attach_tap(name, O_NONBLOCK);
+    if (fd < 0)
+        return fd;
     int sz = (int)d->hdr_len;
     ioctl(fd, TUNSETVNETHDRSZ, &sz);
     if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
@@ -753,17 +763,11 @@ int net_set_backend(struct dev *d, uint8_t mode, uint16_t gen_size, const char *
 
 int net_remove_tap(const char *name)
 {
-    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    int fd = attach_tap(name, 0);
     if (fd < 0)
-        return -errno;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
-    int rc = 0;
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 0) < 0)
-        rc = -errno;
-    close(fd);
+        return fd;
+    int rc = ioctl(fd, TUNSETPERSIST, 0) < 0 ? -errno : 0;
+    close(fd); /* the last close of a TAP that is not persistent removes it */
     return rc;
 }
 
