@@ -25,7 +25,7 @@ describe('sim host', () => {
     expect(plugged.code, plugged.stderr).toBe(0);
     const vuid = plugged.json.vuid;
     await until('the host to probe the device', async () => ((await status(d!.home, vuid)).includes('DRIVER_OK') ? true : undefined));
-    expect(await hostDevice(d.home, vuid)).toMatchObject({ state: 'bound', queue_pairs: 2, profile: 'ping' });
+    expect(await hostDevice(d.home, vuid)).toMatchObject({ state: 'bound', queue_pairs: 2, profile: 'ping', mac: '02:00:00:00:51:01', mtu: 1500 });
     await until('ping traffic both ways', async () => {
       const q = (await virtnet(d!.home, 'stats', '-u', vuid)).json.queues;
       return q[0].packets >= 2 && q[1].packets >= 2 ? true : undefined;
@@ -40,6 +40,8 @@ describe('sim host', () => {
     expect((await virtnet(d.home, 'host', 'bind', '-u', vuid)).code).toBe(0);
     expect(await status(d.home, vuid)).toContain('DRIVER_OK');
     expect((await virtnet(d.home, 'query', '-u', vuid, '-b')).json.devices[0].mtu).toBe(9000);
+    // the host's driver read the new MTU from the config space when it bound again
+    expect(await hostDevice(d.home, vuid)).toMatchObject({ state: 'bound', mtu: 9000 });
 
     expect((await virtnet(d.home, 'host', 'profile', '-u', vuid, 'bulk')).code).toBe(0);
     await until('bulk traffic', async () => ((await virtnet(d!.home, 'stats', '-u', vuid, '-q', '1')).json.queues[0].packets > 5000 ? true : undefined));

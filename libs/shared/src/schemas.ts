@@ -326,6 +326,8 @@ export const HostDeviceSchema = z.object({
   state: z.enum(['probing', 'bound', 'unbound']).describe('The host driver: probing the device, bound to it, or unbound'),
   profile: HostProfileSchema,
   queue_pairs: int(),
+  mac: z.string().nullable().describe("The device's MAC as the host's driver read it from the config space at its last probe"),
+  mtu: int().nullable().describe("The device's MTU as the host's driver read it from the config space at its last probe"),
   tx_frames: int(),
   rx_frames: int(),
   rx_bytes: int(),

@@ -55,6 +55,10 @@ struct device {
     uint32_t reconnects;
     bool lost; /* connection lost while bound: reconnect, do not re-probe */
     uint8_t mac[6];
+    /* the device's config space as the driver read it at probe */
+    bool have_config;
+    uint8_t cfg_mac[6];
+    uint16_t cfg_mtu;
 };
 
 static struct device *devs[MAX_DEVICES];
@@ -83,8 +87,25 @@ static struct device *find(const char *vuid)
     return NULL;
 }
 
-/* What a driver does at probe: negotiate, set up every queue pair the
- * device has, post receive buffers, DRIVER_OK. */
+/* Reads the device's config space (virtio 1.2, 5.1.4: mac, status,
+ * max_virtqueue_pairs, mtu), as a driver does at probe. Over vhost-user that
+ * is GET_CONFIG; the device answers it without the CONFIG protocol feature
+ * being negotiated (it does not offer it: QEMU's virtio-net warns). */
+static void read_config(struct device *d)
+{
+    struct vu_config c, r;
+    memset(&c, 0, sizeof c);
+    memset(&r, 0, sizeof r);
+    c.size = 12;
+    d->have_config = fe_request(&d->fe, VU_GET_CONFIG, 0, &c, 12 + c.size, NULL, 0, &r, 12 + c.size) == 0 && r.size == 12;
+    if (d->have_config) {
+        memcpy(d->cfg_mac, r.payload, 6);
+        memcpy(&d->cfg_mtu, r.payload + 10, 2);
+    }
+}
+
+/* What a driver does at probe: negotiate, read the config space, set up
+ * every queue pair the device has, post receive buffers, DRIVER_OK. */
 static void probe(struct device *d)
 {
     d->probes++;
@@ -105,6 +126,7 @@ static void probe(struct device *d)
     if (pairs < 1 || pairs > FE_MAX_QUEUES / 2)
         pairs = 1;
     d->pairs = (int)pairs;
+    read_config(d);
     if (fe_setup(&d->fe, F_WANTED, 2 * d->pairs, QSIZE) ||
         fe_set_status(&d->fe, 1 | 2 | 8 | 4)) {
         fe_close(&d->fe);
@@ -248,8 +270,8 @@ static void scan(const char *dir)
 
 static void answer(int fd, const char *line)
 {
-    /* list: about 200 bytes a device, for up to MAX_DEVICES */
-    static char out[MAX_DEVICES * 256 + 64];
+    /* list: at most about 330 bytes a device, for up to MAX_DEVICES */
+    static char out[MAX_DEVICES * 384 + 64];
     size_t len = 0;
     char cmd[32] = "", vuid[64] = "", arg[32] = "";
     sscanf(line, "%31s %63s %31s", cmd, vuid, arg);
@@ -258,10 +280,14 @@ static void answer(int fd, const char *line)
         len += (size_t)snprintf(out + len, sizeof out - len, "{\"devices\":[");
         for (int i = 0; i < ndevs && len < sizeof out - 512; i++) {
             struct device *x = devs[i];
+            char cfg[64] = "\"mac\":null,\"mtu\":null";
+            if (x->have_config)
+                snprintf(cfg, sizeof cfg, "\"mac\":\"%02X:%02X:%02X:%02X:%02X:%02X\",\"mtu\":%u", x->cfg_mac[0],
+                         x->cfg_mac[1], x->cfg_mac[2], x->cfg_mac[3], x->cfg_mac[4], x->cfg_mac[5], x->cfg_mtu);
             len += (size_t)snprintf(out + len, sizeof out - len,
-                                    "%s{\"vuid\":\"%s\",\"state\":\"%s\",\"profile\":\"%s\",\"queue_pairs\":%d,"
+                                    "%s{\"vuid\":\"%s\",\"state\":\"%s\",\"profile\":\"%s\",\"queue_pairs\":%d,%s,"
                                     "\"tx_frames\":%llu,\"rx_frames\":%llu,\"rx_bytes\":%llu,\"probes\":%u,\"reconnects\":%u}",
-                                    i ? "," : "", x->vuid, state_names[x->state], profile_names[x->profile], x->pairs,
+                                    i ? "," : "", x->vuid, state_names[x->state], profile_names[x->profile], x->pairs, cfg,
                                     (unsigned long long)x->tx_frames, (unsigned long long)x->rx_frames,
                                     (unsigned long long)x->rx_bytes, x->probes, x->reconnects);
         }
