@@ -72,6 +72,24 @@ describe('DPDK virtio-user', () => {
     expect(given.rx_64_or_less_octet_packets).toBe(given.packets);
   });
 
+  it('io forwarding through the echo representor: the driver sends back what it receives, both counts match', async () => {
+    d = await new Daemon().start();
+    const dev = await plug(d, 3);
+    pmd = await new TestPmd(`net_virtio_user0,path=${dev.socket},queues=1,queue_size=256`).start();
+    await pmd.run('set fwd io');
+    // One burst starts it; from then on every frame goes driver -> device -> echo -> driver -> ...
+    await pmd.run('start tx_first');
+    await until('frames going round', async () => ((await virtnet(d!.home, 'stats', '-u', dev.vuid, '-q', '1')).json.queues[0].packets > 10_000 ? true : undefined));
+    await pmd.run('stop');
+    const x = await pmd.xstats();
+    expect(await settle(d.home, dev.vuid, 1, x['tx_q0_good_packets']!)).toBe(x['tx_q0_good_packets']);
+    const rx = (await virtnet(d.home, 'stats', '-u', dev.vuid, '-q', '0')).json.queues[0];
+    // What the device gave minus what the driver read: frames in the ring when it stopped polling.
+    expect(rx.packets - x['rx_q0_good_packets']!).toBeGreaterThanOrEqual(0);
+    expect(rx.packets - x['rx_q0_good_packets']!).toBeLessThanOrEqual(256);
+    expect(rx.packets + rx.dropped).toBe(x['tx_q0_good_packets']);
+  });
+
   it('negotiates packed virtqueues when the device offers RING_PACKED', async () => {
     d = await new Daemon().start();
     const dev = await plug(d, 3, ['-f', '0x400000000']);
