@@ -55,7 +55,7 @@ function ConfirmRemoveVfs(props: { pf: SriovPf; onCancel: () => void; onConfirm:
         a count again makes new VFs with the configured MACs and default settings.
       </p>
       <div className="mt-4 flex justify-end gap-2">
-        <button type="button" id="sriov-confirm-cancel" className={buttonClass.secondary} onClick={props.onCancel} autoFocus>
+        <button type="button" id="sriov-confirm-cancel" className={buttonClass.secondary} onClick={props.onCancel} data-autofocus>
           Cancel
         </button>
         <button type="button" id="sriov-confirm-remove" className={buttonClass.danger} onClick={props.onConfirm}>
@@ -108,6 +108,7 @@ function SriovRow({ pf }: { pf: SriovPf }) {
 
   function submit(e: FormEvent) {
     e.preventDefault();
+    setError(null);
     const text = value.trim();
     const parsed = SetVfsParamsSchema.safeParse({ pf_id: pf.pf_id, num_vfs: /^\d+$/.test(text) ? Number(text) : text });
     if (!parsed.success) return setError(`a whole number of VFs, 0 to ${pf.total_vfs}`);

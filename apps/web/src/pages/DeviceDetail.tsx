@@ -311,7 +311,7 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
             <KeyValues
               rows={[
                 ['front-end attached', d.host_connected ? 'yes' : 'no', 'host_connected'],
-                ['host driver', hostDriverText, 'host_driver'],
+                ['host driver', <span title={hostDriverText}>{hostDriverText}</span>, 'host_driver'],
                 ['vhost-user socket', <span title={d.vhost_user_socket ?? ''}>{d.vhost_user_socket ?? '—'}</span>],
                 ['datapath', `${d.datapath}${d.datapath_note && d.datapath_note !== d.datapath ? ` · ${d.datapath_note}` : ''}`],
                 ['protocol errors', d.protocol_errors],

@@ -62,7 +62,7 @@ function HostPanel({ host, ports, usedPorts }: { host: HostStatus | null; ports:
             ['Devices in the VM', qemu.plugged.length, 'host-in-vm'],
             ['QMP socket', <span title={qemu.qmp}>{qemu.qmp}</span>, 'host-qmp'],
           ]
-        : [['Front-end', 'your own, on each device\'s vhost-user socket', 'host-external']];
+        : [['Front-end', 'your own (sockets only)', 'host-external']];
   return (
     <Panel
       title="Host"
@@ -154,10 +154,9 @@ function RecoverySummary({ recovery }: { recovery: HealthResult['recovery'] }) {
       {recovery.failed.length ? (
         <ul id="health-recovery-failed" aria-label="Devices not recreated at start" className="mt-2 grid gap-1 rounded-md border border-danger/40 bg-danger/5 px-3 py-2 text-xs">
           {recovery.failed.map((f) => (
-            <li key={f.vuid} data-vuid={f.vuid} data-code={f.code} className="grid grid-cols-[auto_auto_1fr] items-baseline gap-2" title={f.message}>
-              <span className="font-mono">{f.vuid}</span>
-              <span className="font-mono font-medium text-danger">{f.code}</span>
-              <span className="min-w-0 truncate text-muted">{f.message}</span>
+            <li key={f.vuid} data-vuid={f.vuid} data-code={f.code}>
+              <span className="font-mono">{f.vuid}</span> <span className="font-mono font-medium text-danger">{f.code}</span>
+              <span className="block text-muted">{f.message}</span>
             </li>
           ))}
         </ul>
@@ -234,6 +233,13 @@ export function Overview() {
     return () => clearInterval(t);
   }, [state.connection.state]);
   useEffect(() => live.onAudit((e) => setEvents((old) => [e, ...old].slice(0, 8))), []);
+  // Health counts the devices: read it again when they come or go (once for a burst, such as a PF's VFs).
+  const deviceCount = state.devices.size;
+  useEffect(() => {
+    if (state.connection.state !== 'live') return;
+    const t = setTimeout(() => api.health().then(setHealth, (e: Error) => setError(e.message)), 300);
+    return () => clearTimeout(t);
+  }, [deviceCount, state.connection.state]);
 
   const counts = useMemo(() => {
     const c = { static: 0, hotplug: 0, vf: 0, bound: 0, up: 0 };
@@ -315,11 +321,15 @@ export function Overview() {
             <OperationsList id="operations-list" operations={ops.slice(0, 6)} empty="No operations yet. Select VFs on the Devices page to change many at once, or set a PF's VFs under SR-IOV." />
           </Panel>
           <Panel title="Recent changes" id="recent" actions={<Link href="/events" className="text-xs text-muted underline">all events</Link>} bodyClass="p-0">
-            <ol className="divide-y divide-line/60 text-xs">
-              {events.map((e) => (
-                <EventRow key={e.id} e={e} compact />
-              ))}
-            </ol>
+            {events.length ? (
+              <ol className="divide-y divide-line/60 text-xs">
+                {events.map((e) => (
+                  <EventRow key={e.id} e={e} compact />
+                ))}
+              </ol>
+            ) : (
+              <p className="px-4 py-3 text-sm text-muted">No changes yet.</p>
+            )}
           </Panel>
         </div>
       </div>
