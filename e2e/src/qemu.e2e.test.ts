@@ -163,4 +163,49 @@ describe('qemu host mode with a Linux guest', () => {
     expect(u.error.code).toBe('NOT_SUPPORTED');
     expect(u.error.message).toMatch(/in the guest/);
   });
+
+  it('shows the VM on the dashboard, and says in the controller\'s words why device settings and driver actions are not available', async () => {
+    const { openBrowser } = await import('./support/browser.js');
+    const refusedModify = (await virtnet(d.home, 'modify', '-p', '0', 'device', '-t', '9000')).error;
+    const refusedUnbind = (await virtnet(d.home, 'host', 'unbind', '-p', '0')).error;
+    expect([refusedModify.code, refusedUnbind.code]).toEqual(['NOT_SUPPORTED', 'NOT_SUPPORTED']);
+    const plugged = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:91:06', '-t', '1500', '-n', '3', '-s', '256');
+    expect(plugged.code, plugged.stderr).toBe(0);
+    const pf = (await virtnet(d.home, 'query', '-p', '0', '-b')).json.devices[0];
+    const qemu = (await hostStatus()).qemu;
+    expect(qemu.plugged.map((p: { vuid: string }) => p.vuid).sort()).toEqual([pf.vuid, plugged.json.vuid].sort());
+    const b = await openBrowser(d.loginUrl);
+    try {
+      const fact = (name: string) => b.page.locator(`#host-facts [data-field="${name}"]`).textContent();
+      await b.page.locator('#host-mode', { hasText: 'qemu' }).waitFor();
+      expect(await fact('host-vm')).toBe('connected');
+      expect(await fact('host-accel')).toBe(qemu.accel);
+      expect(await fact('host-root-ports')).toBe('2');
+      expect(await fact('host-in-vm')).toBe('2');
+      // The new device sits behind rp0, the first hot-plug port's root port; the static PF is cold-plugged on the root bus.
+      expect(await b.page.getAttribute('[data-port="0"]', 'data-in-vm')).toBe('true');
+      expect(await b.page.getAttribute('[data-port="1"]', 'data-in-vm')).toBe('false');
+      await b.screenshot('23-overview-qemu');
+
+      await b.page.goto(new URL(`/devices/${pf.vuid}`, d.url).href);
+      await b.page.locator('#detail-host-unsupported', { hasText: refusedUnbind.message }).waitFor();
+      expect(await b.page.isDisabled('#detail-host-toggle')).toBe(true);
+      expect(await b.page.locator('[data-field=host_driver]').textContent()).toBe(`in the VM at ${pf.pci_bdf} (cold-plugged)`);
+      await b.page.click('#detail-modify');
+      await b.page.locator('#modify-not-supported', { hasText: refusedModify.message }).waitFor();
+      expect(await b.page.locator('#modify-host-unsupported').textContent()).toContain(refusedUnbind.message);
+      expect(await b.page.isDisabled('#modify-device-submit')).toBe(true);
+      expect(await b.page.isDisabled('#modify-mtu')).toBe(true);
+      // Interrupt moderation is the device's own: it applies with the device in the VM.
+      await b.page.fill('#modify-period_us', '20');
+      await b.page.click('#modify-queue-submit');
+      await b.page.locator('#modify-done', { hasText: 'moderation' }).waitFor();
+      await b.screenshot('24-modify-in-vm');
+      expect((await virtnet(d.home, 'query', '-p', '0', '-q', '0')).json.devices[0].queues[0].rq_cq_period).toBe(20);
+      expect(b.takeErrors()).toEqual([]);
+    } finally {
+      await b.close();
+    }
+    expect((await virtnet(d.home, 'unplug', '-u', plugged.json.vuid)).code).toBe(0);
+  }, 60_000);
 });

@@ -10,3 +10,4 @@ export * from './recovery.js';
 export * from './conf-file.js';
 export * from './providers.js';
 export * from './parity.js';
+export * from './hosts.js';

@@ -13,6 +13,7 @@ import {
   decodeFeatures,
   formatFeatures,
   fromZodError,
+  isInVm,
   ibDevicesOf,
   isUnicastMac,
   macAdd,
@@ -158,5 +159,15 @@ describe('recovery record', () => {
     const seed = { port_ib_dev: 'mlx5_0', pf_id: 0, function_type: 'pf', bdf_raw: 26624, device_type: 'hotplug', mac: '0c:c4:7a:ff:22:93', pf_num: 0, sf_num: 2000, mq: 1 };
     expect(RecoveryRecordSchema.parse(seed).sf_num).toBe(2000);
     expect(RecoveryRecordSchema.safeParse({ ...seed, function_type: 'vf', device_type: 'static' }).success).toBe(false);
+  });
+});
+
+describe('host mode rules', () => {
+  it('refuses device settings only for a device the qemu host has plugged into its VM', () => {
+    const qemu = { qmp: '/q.sock', connected: true, accel: 'tcg', root_ports: ['rp0'], plugged: [{ vuid: 'A', qdev_id: 'vnet-A', bdf: '01:00.0', root_port: 'rp0' }] };
+    expect(isInVm({ mode: 'qemu', running: true, pid: null, devices: [], qemu }, 'A')).toBe(true);
+    expect(isInVm({ mode: 'qemu', running: true, pid: null, devices: [], qemu }, 'B')).toBe(false);
+    expect(isInVm({ mode: 'sim', running: true, pid: 1, devices: [] }, 'A')).toBe(false);
+    expect(isInVm(null, 'A')).toBe(false);
   });
 });

@@ -16,6 +16,7 @@ import {
   StatsParamsSchema,
   UnplugParamsSchema,
   VirtnetError,
+  deviceInVmMessage,
   formatFeatures,
   macAdd,
   normalizeMac,
@@ -656,11 +657,7 @@ export class DevicesService implements OnModuleInit {
       const targets = this.select(p.selector);
       const d = p.device;
       const inVm = targets.find((t) => this.host.mode === 'qemu' && this.host.hostBdf(t.row.vuid) !== undefined);
-      if (inVm)
-        throw new VirtnetError(
-          'NOT_SUPPORTED',
-          `${inVm.row.vuid} is in a QEMU VM, whose virtio-net-pci takes MAC, MTU and queue layout from QEMU when plugged: unplug it and hot-plug it again with the new values`,
-        );
+      if (inVm) throw new VirtnetError('NOT_SUPPORTED', deviceInVmMessage(inVm.row.vuid));
       const change: HwFunctionChange = {};
       if (d.mac !== undefined) {
         if (targets.length > 1) throw new VirtnetError('INVALID_ARGUMENT', 'one MAC cannot be given to several devices', 'mac');

@@ -1,5 +1,5 @@
 import type { HostStatus } from '@virtnet/shared';
-import { VirtnetError } from '@virtnet/shared';
+import { HOST_DRIVER_UNSUPPORTED, VirtnetError } from '@virtnet/shared';
 import type { HostAdapter } from './host-adapter.js';
 
 /** `external`: the controller only exposes each device's vhost-user socket; the host is the user's front-end. */
@@ -18,7 +18,7 @@ export class ExternalHost implements HostAdapter {
     return { mode: 'external', running: false, pid: null, devices: [] };
   }
   async command(): Promise<void> {
-    throw new VirtnetError('NOT_SUPPORTED', `the host is 'external': unbind and bind the driver on your own front-end`);
+    throw new VirtnetError('NOT_SUPPORTED', HOST_DRIVER_UNSUPPORTED.external);
   }
   async close(): Promise<void> {
     // nothing held

@@ -15,7 +15,7 @@
  */
 import { Logger } from '@nestjs/common';
 import type { HwFunction } from '@virtnet/hw';
-import { DEVICE_STATUS_BITS, FEATURE_BITS, VirtnetError, type HostStatus, type QemuHost as QemuHostView } from '@virtnet/shared';
+import { DEVICE_STATUS_BITS, FEATURE_BITS, HOST_DRIVER_UNSUPPORTED, VirtnetError, type HostStatus, type QemuHost as QemuHostView } from '@virtnet/shared';
 import { toVirtnetError } from '../common/errors.js';
 import type { Settings } from '../settings/settings.js';
 import type { GuestView, HostAdapter } from './host-adapter.js';
@@ -376,10 +376,7 @@ export class QemuHost implements HostAdapter {
   }
 
   async command(): Promise<void> {
-    throw new VirtnetError(
-      'NOT_SUPPORTED',
-      `the host is a QEMU VM: unbind and bind the driver in the guest (echo <bdf> > /sys/bus/pci/drivers/virtio-pci/unbind, then bind)`,
-    );
+    throw new VirtnetError('NOT_SUPPORTED', HOST_DRIVER_UNSUPPORTED.qemu);
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,19 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { axisSize, LABEL_GAP, TICK_SIZE } from '../lib/axis';
 import { useTheme } from '../lib/theme';
+
+const AXIS_FONT = '11px ui-sans-serif, system-ui';
+
+/** Label widths as the chart's canvas draws them (CSS pixels). */
+let measurer: CanvasRenderingContext2D | null = null;
+function measure(text: string): number {
+  measurer ??= document.createElement('canvas').getContext('2d');
+  if (!measurer) return text.length * 7;
+  measurer.font = AXIS_FONT;
+  return measurer.measureText(text).width;
+}
 
 export const SERIES_COLOURS = ['#16a34a', '#2563eb', '#d97706', '#db2777', '#0d9488', '#7c3aed', '#dc2626', '#65a30d', '#0891b2', '#c026d3'];
 
@@ -36,7 +48,7 @@ export function TimeChart(props: { id: string; title: string; series: ChartSerie
   useEffect(() => {
     const el = box.current;
     if (!el) return;
-    const axis = { stroke: token('--color-muted'), grid: { stroke: token('--color-line'), width: 1 }, ticks: { stroke: token('--color-line'), width: 1 }, font: '11px ui-sans-serif, system-ui' };
+    const axis = { stroke: token('--color-muted'), grid: { stroke: token('--color-line'), width: 1 }, ticks: { stroke: token('--color-line'), width: 1, size: TICK_SIZE }, gap: LABEL_GAP, font: AXIS_FONT };
     const fmt = props.format;
     const clock = uPlot.fmtDate('{HH}:{mm}:{ss}');
     const u = new uPlot(
@@ -49,7 +61,8 @@ export function TimeChart(props: { id: string; title: string; series: ChartSerie
         axes: [
           // Whole seconds only: samples are 1 s apart, and sub-second ticks would repeat a label.
           { ...axis, space: 70, incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300], values: (_u, ticks) => ticks.map((t) => clock(new Date(t * 1000))) },
-          { ...axis, size: 78, values: (_u, ticks) => ticks.map(fmt) },
+          // As wide as the widest label of the ticks in view ("100.00 MB/s"), recomputed as the scale changes.
+          { ...axis, size: (_u, values) => axisSize(values, measure), values: (_u, ticks) => ticks.map(fmt) },
         ],
         series: [{}, ...props.series.map((s) => ({ label: s.label, stroke: s.colour, width: 1.5, points: { show: false }, value: (_u: uPlot, v: number | null) => (v === null ? '–' : fmt(v)) }))],
       },

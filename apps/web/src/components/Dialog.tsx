@@ -1,11 +1,18 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 
-/** A modal on the native <dialog>: focus is trapped, Escape closes it. */
+/**
+ * A modal on the native <dialog>: focus is trapped, Escape closes it. The
+ * element marked data-autofocus takes the focus (the safe choice of a
+ * destructive question); React's autoFocus would be undone by showModal().
+ */
 export function Dialog(props: { id: string; title: string; onClose: () => void; children: ReactNode; wide?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
     const d = ref.current;
-    if (d && !d.open) d.showModal();
+    if (d && !d.open) {
+      d.showModal();
+      d.querySelector<HTMLElement>('[data-autofocus]')?.focus();
+    }
     return () => d?.close();
   }, []);
   return (

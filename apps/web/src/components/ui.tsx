@@ -74,10 +74,10 @@ export function Progress(props: { done: number; total: number; state: Operation[
 }
 
 /** Running and recent operations, whatever they are (bulk changes, VFs created on a PF, ...). */
-export function OperationsList(props: { operations: Operation[]; empty?: string }) {
+export function OperationsList(props: { operations: Operation[]; empty?: string; id?: string }) {
   if (props.operations.length === 0) return <p className="text-sm text-muted">{props.empty ?? 'No operations yet.'}</p>;
   return (
-    <ul id="operations-list" className="grid gap-3">
+    <ul id={props.id} className="grid gap-3">
       {props.operations.map((o) => (
         <li key={o.id} data-testid="operation" data-id={o.id} data-state={o.state} data-action={o.action} className="grid gap-1 text-sm">
           <div className="flex items-baseline justify-between gap-3">

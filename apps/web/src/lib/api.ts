@@ -10,12 +10,17 @@ import {
   ControllerInfoSchema,
   DeviceSchema,
   ErrorBodySchema,
+  HealthResultSchema,
   HostStatusSchema,
   HotplugResultSchema,
   ModifyResultSchema,
   OperationSchema,
+  SetVfsResultSchema,
+  SriovStatusSchema,
   TelemetryHistorySchema,
   UnplugResultSchema,
+  UpdateStatusSchema,
+  VersionResultSchema,
   type BulkRequest,
   type HotplugRequest,
   type ModifyDeviceFields,
@@ -65,11 +70,6 @@ async function request<S extends z.ZodType>(schema: S, method: string, path: str
 }
 
 const enc = encodeURIComponent;
-/**
- * /version and /health grow fields as the controller grows (live update,
- * recovery details): read them loosely and show what is there.
- */
-const Loose = z.record(z.string(), z.unknown());
 
 export const api = {
   controller: () => request(ControllerInfoSchema, 'GET', '/controller'),
@@ -86,6 +86,10 @@ export const api = {
   hostAction: (vuid: string, action: 'unbind' | 'bind') => request(HostStatusSchema, 'POST', `/host/devices/${enc(vuid)}/${action}`, {}),
   events: (limit = 200, before?: number) =>
     request(z.object({ events: z.array(AuditEventSchema) }), 'GET', `/events?limit=${limit}${before ? `&before=${before}` : ''}`),
-  version: () => request(Loose, 'GET', '/version'),
-  health: () => request(Loose, 'GET', '/health'),
+  version: () => request(VersionResultSchema, 'GET', '/version'),
+  health: () => request(HealthResultSchema, 'GET', '/health'),
+  update: () => request(UpdateStatusSchema, 'GET', '/update'),
+  sriov: () => request(SriovStatusSchema, 'GET', '/sriov'),
+  /** The host writes sriov_numvfs of a static PF; answered when every VF exists (progress: the set_vfs operation). */
+  setVfs: (pf: number, numVfs: number) => request(SetVfsResultSchema, 'PUT', `/host/pfs/${pf}/sriov`, { num_vfs: numVfs }),
 };

@@ -7,9 +7,9 @@
  * While the tab is hidden the telemetry topic is unsubscribed: nothing is
  * sent, parsed or drawn.
  */
-import { ServerMessageSchema, type AuditEvent, type Device, type Operation, type TelemetryMessage, type Topic } from '@virtnet/shared';
+import { ServerMessageSchema, type AuditEvent, type Device, type HostStatus, type Operation, type TelemetryMessage, type Topic } from '@virtnet/shared';
 import { useSyncExternalStore } from 'react';
-import { onUnauthenticated } from './api';
+import { api, onUnauthenticated } from './api';
 import { reconnectDelay } from './backoff';
 
 export type Connection = { state: 'connecting' } | { state: 'live' } | { state: 'offline'; retryAt: number };
@@ -36,6 +36,13 @@ export interface LiveState {
   paused: boolean;
   /** Bumped when devices change (not on telemetry), so views can refetch what depends on them. */
   revision: number;
+  /**
+   * The host side (GET /host): its mode decides which actions the pages
+   * offer. Read once per connection (a reconnect may be a new controller),
+   * again when a page asks (refreshHost), and in qemu mode when devices come
+   * or go, since the VM's plugged devices change with them.
+   */
+  host: HostStatus | null;
 }
 
 const ZERO: Traffic = { rxPps: 0, txPps: 0, rxBps: 0, txBps: 0, at: 0 };
@@ -50,6 +57,7 @@ export class LiveStore {
     operations: new Map(),
     paused: false,
     revision: 0,
+    host: null,
   };
   private readonly listeners = new Set<() => void>();
   private readonly telemetryListeners = new Set<(m: TelemetryMessage) => void>();
@@ -59,6 +67,8 @@ export class LiveStore {
   private timer?: ReturnType<typeof setTimeout>;
   private stopped = false;
   private focus: string[] | null = null;
+  private hostLoad?: Promise<void>;
+  private hostTimer?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly url: string) {}
 
@@ -100,6 +110,25 @@ export class LiveStore {
   onAudit(listener: (e: AuditEvent) => void): () => void {
     this.auditListeners.add(listener);
     return () => this.auditListeners.delete(listener);
+  }
+
+  /** Reads the host side again; concurrent callers share one request. A failure keeps what is known. */
+  refreshHost(): Promise<void> {
+    this.hostLoad ??= api
+      .host()
+      .then(
+        (host) => this.set({ host }),
+        () => undefined,
+      )
+      .finally(() => (this.hostLoad = undefined));
+    return this.hostLoad;
+  }
+
+  /** Devices came or went: the VM's plugged list changed with them (qemu); one read for a burst. */
+  private hostMayHaveChanged(): void {
+    if (this.state.host?.mode !== 'qemu') return;
+    clearTimeout(this.hostTimer);
+    this.hostTimer = setTimeout(() => void this.refreshHost(), 200);
   }
 
   private set(patch: Partial<LiveState>): void {
@@ -150,18 +179,21 @@ export class LiveStore {
     switch (m.type) {
       case 'snapshot':
         this.set({ connection: { state: 'live' }, auth: 'ok', devices: new Map(m.devices.map((d) => [d.vuid, d])) });
+        void this.refreshHost();
         return;
       case 'device.added':
       case 'device.updated': {
         const devices = new Map(this.state.devices);
         devices.set(m.device.vuid, m.device);
         this.set({ devices });
+        if (m.type === 'device.added') this.hostMayHaveChanged();
         return;
       }
       case 'device.removed': {
         const devices = new Map(this.state.devices);
         devices.delete(m.vuid);
         this.set({ devices });
+        this.hostMayHaveChanged();
         return;
       }
       case 'operations.snapshot':

@@ -4,13 +4,14 @@
  * (seeded from the controller's history, then the telemetry topic), and the
  * actions that apply to it.
  */
-import { DEVICE_STATUS_BITS, FEATURE_BITS, parseFeatures, type Device, type HostStatus } from '@virtnet/shared';
-import { useEffect, useMemo, useState } from 'react';
+import { DEVICE_STATUS_BITS, FEATURE_BITS, HOST_DRIVER_UNSUPPORTED, parseFeatures, type Device, type Queue } from '@virtnet/shared';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useLocation } from 'wouter';
 import { SERIES_COLOURS, TimeChart } from '../components/Chart';
 import { ConfirmUnplug } from '../components/ConfirmUnplug';
 import { buttonClass } from '../components/Dialog';
 import { ModifyDialog } from '../components/ModifyDialog';
+import { SriovPanel } from '../components/Sriov';
 import { Badge, ErrorBanner, KeyValues, Panel } from '../components/ui';
 import { api } from '../lib/api';
 import { bytesPs, count, pps, si } from '../lib/format';
@@ -96,6 +97,53 @@ const CHARTS: { field: Field; title: string; format: (v: number) => string }[] =
   { field: 'drops_ps', title: 'Drops/s', format: pps },
 ];
 
+const descErrors = (q: Queue) => q.bad_desc_errors + q.exceed_max_chain + q.invalid_buffer;
+
+/**
+ * The queue table. Each column is as wide as the widest value its format
+ * gives (in ch of the monospace body, plus the cell's padding) and never
+ * wraps, so the values streaming in do not move the table. Counters that
+ * outgrow their width (beyond 15 digits with separators) widen it.
+ */
+const QUEUE_COLUMNS: {
+  head: string;
+  width: string;
+  right?: boolean;
+  field?: string;
+  cell: (q: Queue, r: Record<Field, number> | undefined) => ReactNode;
+  tone?: (q: Queue) => string;
+  title?: (q: Queue) => string;
+}[] = [
+  { head: 'queue', width: 'w-[calc(5ch+1.5rem)]', right: true, cell: (q) => q.index },
+  { head: 'type', width: 'w-[calc(4ch+1.5rem)]', cell: (q) => q.type },
+  { head: 'size', width: 'w-[calc(5ch+1.5rem)]', right: true, cell: (q) => q.size },
+  {
+    head: 'state',
+    width: 'w-[calc(7ch+1.5rem)]',
+    cell: (q) => (q.broken ? 'broken' : q.started ? 'started' : q.enable ? 'enabled' : 'idle'),
+    tone: (q) => (q.broken ? 'text-danger' : q.started ? 'text-accent' : 'text-muted'),
+  },
+  { head: 'MSI-X', width: 'w-[calc(5ch+1.5rem)]', right: true, cell: (q) => q.msix_vector },
+  { head: 'avail / used', width: 'w-[calc(13ch+1.5rem)]', cell: (q) => `${q.hw_available_index} / ${q.hw_used_index}` },
+  { head: 'packets', width: 'w-[calc(15ch+1.5rem)]', right: true, field: 'packets', cell: (q) => count(q.packets) },
+  { head: 'bytes', width: 'w-[calc(15ch+1.5rem)]', right: true, field: 'bytes', cell: (q) => count(q.total_bytes) },
+  // Rates: pps() is at most "999.99k" (7), bytesPs() "999.99 MB/s" (11).
+  { head: 'pkt/s', width: 'w-[calc(7ch+1.5rem)]', right: true, field: 'pps', cell: (_q, r) => pps(r?.pps) },
+  { head: 'bytes/s', width: 'w-[calc(11ch+1.5rem)]', right: true, field: 'bytes_ps', cell: (_q, r) => bytesPs(r?.bytes_ps) },
+  { head: 'kicks/s', width: 'w-[calc(7ch+1.5rem)]', right: true, field: 'kicks_ps', cell: (_q, r) => pps(r?.kicks_ps) },
+  { head: 'calls/s', width: 'w-[calc(7ch+1.5rem)]', right: true, field: 'calls_ps', cell: (_q, r) => pps(r?.calls_ps) },
+  { head: 'drops', width: 'w-[calc(9ch+1.5rem)]', right: true, cell: (q) => count(q.dropped) },
+  {
+    head: 'desc errors',
+    width: 'w-[calc(9ch+1.5rem)]',
+    right: true,
+    cell: (q) => count(descErrors(q)),
+    tone: (q) => (descErrors(q) ? 'text-danger' : ''),
+    title: (q) => `bad_desc ${q.bad_desc_errors}, exceed_max_chain ${q.exceed_max_chain}, invalid_buffer ${q.invalid_buffer}`,
+  },
+  { head: 'moderation', width: 'w-[calc(21ch+1.5rem)]', cell: (q) => `${q.rq_cq_period_mode} ${q.rq_cq_period} µs / ${q.rq_cq_max_count}` },
+];
+
 function QueueCharts({ series }: { series: DeviceSeries }) {
   const labels = series.queues.map((q, i) => ({ label: `q${q.index} ${q.type}`, colour: SERIES_COLOURS[i % SERIES_COLOURS.length]! }));
   const data = useMemo(
@@ -116,7 +164,6 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
   const [, navigate] = useLocation();
   const d = state.devices.get(vuid);
   const [full, setFull] = useState<Device | null>(null);
-  const [host, setHost] = useState<HostStatus | null>(null);
   const [open, setOpen] = useState<'modify' | 'unplug' | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -135,9 +182,11 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
     const t = setInterval(load, 5000);
     return () => clearInterval(t);
   }, [vuid, d, state.paused]);
+  // The host driver's state of this device follows its changes.
   useEffect(() => {
-    api.host().then(setHost, () => setHost(null));
+    void live.refreshHost();
   }, [state.revision]);
+  const host = state.host;
 
   const rates = useMemo(() => {
     const m = new Map<number, Record<Field, number>>();
@@ -160,6 +209,17 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
   const drv = driverState(d);
   const simHost = host?.mode === 'sim' && host.running;
   const hostDevice = host?.devices.find((x) => x.vuid === vuid);
+  const inVm = host?.qemu?.plugged.find((p) => p.vuid === vuid);
+  const noHostDriver = host && host.mode !== 'sim' ? HOST_DRIVER_UNSUPPORTED[host.mode] : null;
+  const hostDriverText = hostDevice
+    ? `${hostDevice.state}, profile ${hostDevice.profile}`
+    : host?.mode === 'qemu'
+      ? inVm
+        ? `in the VM at ${inVm.bdf}${inVm.root_port ? ` behind ${inVm.root_port}` : ' (cold-plugged)'}`
+        : 'not in the VM'
+      : host
+        ? host.mode
+        : '…';
 
   async function hostAction(action: 'unbind' | 'bind') {
     setBusy(true);
@@ -191,6 +251,10 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
         <div className="ml-auto flex gap-2">
           {simHost ? (
             <button type="button" id="detail-host-toggle" className={buttonClass.secondary} disabled={busy} onClick={() => hostAction(isBound(d) ? 'unbind' : 'bind')}>
+              {isBound(d) ? 'Unbind host driver' : 'Bind host driver'}
+            </button>
+          ) : noHostDriver ? (
+            <button type="button" id="detail-host-toggle" className={buttonClass.secondary} disabled title={noHostDriver} aria-describedby="detail-host-unsupported">
               {isBound(d) ? 'Unbind host driver' : 'Bind host driver'}
             </button>
           ) : null}
@@ -238,21 +302,29 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
             ]}
           />
         </Panel>
-        <Panel title="Host side" id="host-side">
-          <div className="mb-3">
-            <div className="mb-1.5 text-xs text-muted">Device status (driver writes, virtio 1.2 §2.1)</div>
-            <StatusBits d={d} />
-          </div>
-          <KeyValues
-            rows={[
-              ['front-end attached', d.host_connected ? 'yes' : 'no', 'host_connected'],
-              ['host driver', hostDevice ? `${hostDevice.state}, profile ${hostDevice.profile}` : host ? host.mode : '…'],
-              ['vhost-user socket', <span title={d.vhost_user_socket ?? ''}>{d.vhost_user_socket ?? '—'}</span>],
-              ['datapath', `${d.datapath}${d.datapath_note && d.datapath_note !== d.datapath ? ` · ${d.datapath_note}` : ''}`],
-              ['protocol errors', d.protocol_errors],
-            ]}
-          />
-        </Panel>
+        <div className="grid min-w-0 content-start gap-4">
+          <Panel title="Host side" id="host-side">
+            <div className="mb-3">
+              <div className="mb-1.5 text-xs text-muted">Device status (driver writes, virtio 1.2 §2.1)</div>
+              <StatusBits d={d} />
+            </div>
+            <KeyValues
+              rows={[
+                ['front-end attached', d.host_connected ? 'yes' : 'no', 'host_connected'],
+                ['host driver', <span title={hostDriverText}>{hostDriverText}</span>, 'host_driver'],
+                ['vhost-user socket', <span title={d.vhost_user_socket ?? ''}>{d.vhost_user_socket ?? '—'}</span>],
+                ['datapath', `${d.datapath}${d.datapath_note && d.datapath_note !== d.datapath ? ` · ${d.datapath_note}` : ''}`],
+                ['protocol errors', d.protocol_errors],
+              ]}
+            />
+            {noHostDriver ? (
+              <p id="detail-host-unsupported" className="mt-3 text-xs text-muted">
+                Unbind and bind are not available here: {noHostDriver} (NOT_SUPPORTED).
+              </p>
+            ) : null}
+          </Panel>
+          {d.function_type === 'static PF' ? <SriovPanel pf={d.pf_id} /> : null}
+        </div>
       </div>
 
       <Panel title="Queues" id="queues" bodyClass="p-0">
@@ -260,48 +332,23 @@ export function DeviceDetail({ vuid }: { vuid: string }) {
           <table id="queues-table" className="w-full text-xs">
             <thead className="text-left text-muted">
               <tr className="border-b border-line">
-                {['queue', 'type', 'size', 'state', 'MSI-X', 'avail / used', 'packets', 'bytes', 'pkt/s', 'bytes/s', 'kicks/s', 'calls/s', 'drops', 'desc errors', 'moderation'].map((h) => (
-                  <th key={h} className={`px-3 py-1.5 font-medium whitespace-nowrap ${['queue', 'size', 'MSI-X', 'packets', 'bytes', 'pkt/s', 'bytes/s', 'kicks/s', 'calls/s', 'drops', 'desc errors'].includes(h) ? 'text-right' : ''}`}>
-                    {h}
+                {QUEUE_COLUMNS.map((c) => (
+                  <th key={c.head} className={`px-3 py-1.5 font-medium whitespace-nowrap ${c.right ? 'text-right' : ''}`}>
+                    {c.head}
                   </th>
                 ))}
               </tr>
             </thead>
-            <tbody className="num font-mono">
+            <tbody className="num font-mono whitespace-nowrap">
               {(full?.queues ?? []).map((q) => {
                 const r = rates.get(q.index);
-                const errs = q.bad_desc_errors + q.exceed_max_chain + q.invalid_buffer;
                 return (
                   <tr key={q.index} data-queue={q.index} className="border-b border-line/50">
-                    <td className="px-3 py-1 text-right">{q.index}</td>
-                    <td className="px-3 py-1">{q.type}</td>
-                    <td className="px-3 py-1 text-right">{q.size}</td>
-                    <td className={`px-3 py-1 ${q.broken ? 'text-danger' : q.started ? 'text-accent' : 'text-muted'}`}>{q.broken ? 'broken' : q.started ? 'started' : q.enable ? 'enabled' : 'idle'}</td>
-                    <td className="px-3 py-1 text-right">{q.msix_vector}</td>
-                    <td className="px-3 py-1">
-                      {q.hw_available_index} / {q.hw_used_index}
-                    </td>
-                    <td className="px-3 py-1 text-right">{count(q.packets)}</td>
-                    <td className="px-3 py-1 text-right">{count(q.total_bytes)}</td>
-                    <td className="w-20 px-3 py-1 text-right" data-field="pps">
-                      {pps(r?.pps)}
-                    </td>
-                    <td className="w-24 px-3 py-1 text-right" data-field="bytes_ps">
-                      {bytesPs(r?.bytes_ps)}
-                    </td>
-                    <td className="w-20 px-3 py-1 text-right" data-field="kicks_ps">
-                      {pps(r?.kicks_ps)}
-                    </td>
-                    <td className="w-20 px-3 py-1 text-right" data-field="calls_ps">
-                      {pps(r?.calls_ps)}
-                    </td>
-                    <td className="px-3 py-1 text-right">{count(q.dropped)}</td>
-                    <td className={`px-3 py-1 text-right ${errs ? 'text-danger' : ''}`} title={`bad_desc ${q.bad_desc_errors}, exceed_max_chain ${q.exceed_max_chain}, invalid_buffer ${q.invalid_buffer}`}>
-                      {count(errs)}
-                    </td>
-                    <td className="px-3 py-1 whitespace-nowrap">
-                      {q.rq_cq_period_mode} {q.rq_cq_period} µs / {q.rq_cq_max_count}
-                    </td>
+                    {QUEUE_COLUMNS.map((c) => (
+                      <td key={c.head} data-field={c.field} title={c.title?.(q)} className={`px-3 py-1 ${c.width} ${c.right ? 'text-right' : ''} ${c.tone?.(q) ?? ''}`}>
+                        {c.cell(q, r)}
+                      </td>
+                    ))}
                   </tr>
                 );
               })}
