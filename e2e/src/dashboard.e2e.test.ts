@@ -236,6 +236,7 @@ describe('dashboard', () => {
     await d.start();
     // No reload: the page's socket reconnects with backoff and resyncs from the snapshot.
     await b.page.locator('#connection-state[data-state=live]').waitFor();
+    await rows().nth(9).waitFor();
     expect(await rows().count()).toBe(10);
     await b.screenshot('11-after-restart');
   });

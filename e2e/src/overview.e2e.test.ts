@@ -162,6 +162,8 @@ describe('overview with the built-in host', () => {
     await b.page.click('#nav-devices');
     await b.page.locator(`[data-testid=device-row][data-vuid="${pf1.vuid}"] [data-field=vuid] a`).click();
     await b.page.locator('#device-detail').waitFor();
+    // The panel comes with the SR-IOV state, read after the page itself.
+    await b.page.locator('[data-testid=sriov-pf]').waitFor();
     expect(await b.page.locator('[data-testid=sriov-pf]').count()).toBe(1);
     expect(await b.page.getAttribute('[data-testid=sriov-pf]', 'data-pf')).toBe('1');
     // Hundreds of MB/s through the TX queue: every value stays on one line in its column.
