@@ -14,6 +14,8 @@ ensureInstalled();
 
 const reports = join(ROOT, 'test-results/vitest');
 rmSync(reports, { recursive: true, force: true });
+// This run's screenshots only: an older run's, under names no test uses now, would mislead.
+rmSync(join(ROOT, 'test-results/screenshots'), { recursive: true, force: true });
 process.env.VITEST_REPORTS = reports;
 const style = ['--output-style=static'];
 nx(['run-many', '-t', 'lint', ...style]);
