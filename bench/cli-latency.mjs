@@ -8,7 +8,7 @@
 //   BENCH_RUNS=30 npm run bench
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { rpc } from './lib.mjs';
+import { removeRepresentors, rpc } from './lib.mjs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,7 @@ for (const setup of SETUPS) {
   rows.push(['hotplug over an open socket', setup.devices, stats(hotplugRpc)]);
   d.proc.kill('SIGTERM');
   await new Promise((r) => d.proc.once('exit', r));
+  removeRepresentors(d.home);
   rmSync(d.home, { recursive: true, force: true });
 }
 

@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vmArgs } from '../scripts/lab/vm.mjs';
-import { rpc } from './lib.mjs';
+import { removeRepresentors, rpc } from './lib.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'apps/controller/dist/main.js');
@@ -110,11 +110,7 @@ await guest('kill %1');
 proc.kill('SIGTERM');
 await new Promise((res) => proc.once('exit', res));
 vm.kill('SIGKILL');
-try {
-  execFileSync('ip', ['link', 'del', r.sf_rep_net_device]);
-} catch {
-  // removed with its device already
-}
+removeRepresentors(home);
 rmSync(home, { recursive: true, force: true });
 
 const q = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
