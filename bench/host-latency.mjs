@@ -5,9 +5,8 @@
 // the kill to the first packet counted by the new controller, bulk traffic).
 //
 //   node bench/host-latency.mjs          (after npm run build)
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { rpc } from './lib.mjs';
+import { rpc, startController } from './lib.mjs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,15 +22,7 @@ const env = { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNE
 const sock = join(home, 'virtnet.sock');
 let proc;
 async function start() {
-  proc = spawn(process.execPath, [MAIN], { env, stdio: 'ignore' });
-  for (;;) {
-    try {
-      await rpc(sock, 'version', {});
-      return;
-    } catch {
-      await sleep(5);
-    }
-  }
+  proc = await startController(MAIN, env);
 }
 const status = async (vuid) => (await rpc(sock, 'query', { selector: { vuid }, brief: true })).devices[0].device_status;
 

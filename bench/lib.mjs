@@ -1,7 +1,9 @@
 // Shared by the benchmarks: one JSON-RPC request to the controller's socket.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { join } from 'node:path';
+
+export { removeRepresentors } from '../scripts/representors.mjs';
 
 export function rpc(socketPath, method, params) {
   return new Promise((resolve, reject) => {
@@ -22,30 +24,22 @@ export function rpc(socketPath, method, params) {
   });
 }
 
+
 /**
- * TAP representors outlive their controller (as an SF's netdev does); a
- * benchmark's must not outlive the benchmark. Their alias names the
- * controller's socket directory, under its VIRTNET_HOME.
+ * Starts a controller (apps/controller/dist/main.js) with `env` and resolves
+ * with its process once `ready(socketPath)` answers true (by default: the
+ * CLI socket answers `version`).
  */
-export function removeRepresentors(home) {
-  let names = [];
-  try {
-    names = readdirSync('/sys/class/net');
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    let alias = '';
+export async function startController(main, env, ready = async (sock) => !!(await rpc(sock, 'version', {}))) {
+  const proc = spawn(process.execPath, [main], { env, stdio: 'ignore' });
+  const sock = join(env.VIRTNET_HOME, 'virtnet.sock');
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`the controller exited with ${proc.exitCode}`);
     try {
-      alias = readFileSync(`/sys/class/net/${n}/ifalias`, 'utf8');
+      if (await ready(sock)) return proc;
     } catch {
-      continue;
+      // not up yet
     }
-    if (!alias.startsWith(`virtnet ${home}/`)) continue;
-    try {
-      execFileSync('ip', ['link', 'del', n], { stdio: 'ignore' });
-    } catch {
-      // gone already
-    }
+    await new Promise((r) => setTimeout(r, 5));
   }
 }

@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vmArgs } from '../scripts/lab/vm.mjs';
-import { removeRepresentors, rpc } from './lib.mjs';
+import { removeRepresentors, rpc, startController } from './lib.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'apps/controller/dist/main.js');
@@ -28,16 +28,7 @@ const env = { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNE
 const sock = join(home, 'virtnet.sock');
 let proc;
 async function start() {
-  proc = spawn(process.execPath, [MAIN], { env, stdio: 'ignore' });
-  for (;;) {
-    try {
-      const host = await rpc(sock, 'host', {});
-      if (host.qemu?.connected) return;
-    } catch {
-      // not up yet
-    }
-    await sleep(5);
-  }
+  proc = await startController(MAIN, env, async (sock) => (await rpc(sock, 'host', {})).qemu?.connected === true);
 }
 
 // The guest, its console on our pipes: lines as they come, with arrival times.
@@ -91,7 +82,9 @@ let from = lines.length;
 const r = await rpc(sock, 'hotplug', { ib_device: 'mlx5_0', mac: '02:00:00:00:B1:02', mtu: 1500, num_queues: 3, max_queue_size: 256 });
 const nic = (await line(/^VNET-NIC-ADD /, from)).text.split(' ')[1];
 execFileSync('ip', ['addr', 'add', '198.18.92.1/24', 'dev', r.sf_rep_net_device]);
-await guest(`ip link set ${nic} up; ip addr add 198.18.92.2/24 dev ${nic}; ping -i 0.01 198.18.92.1 > /dev/null 2>&1 &`);
+// Detached from the console's shell, and started again should it exit (busybox ping
+// gives up on a send error while the device is gone).
+await guest(`ip link set ${nic} up; ip addr add 198.18.92.2/24 dev ${nic}; setsid sh -c 'while :; do ping -i 0.01 198.18.92.1; done' < /dev/null > /dev/null 2>&1 &`);
 const rx = () => JSON.parse(execFileSync('ip', ['-j', '-s', 'link', 'show', r.sf_rep_net_device], { encoding: 'utf8' }))[0].stats64.rx.packets;
 const gaps = [];
 for (let i = 0; i < 5; i++) {
@@ -101,12 +94,11 @@ for (let i = 0; i < 5; i++) {
   proc.kill('SIGKILL');
   await new Promise((res) => proc.once('exit', res));
   const dead = rx();
-  start();
+  const started = start();
   while (rx() <= dead) await sleep(2);
   gaps.push(performance.now() - killedAt);
-  while (!(await rpc(sock, 'host', {}).catch(() => null))?.qemu?.connected) await sleep(5);
+  await started;
 }
-await guest('kill %1');
 proc.kill('SIGTERM');
 await new Promise((res) => proc.once('exit', res));
 vm.kill('SIGKILL');

@@ -3,8 +3,11 @@
  * VIRTNET_HOME, started with `node apps/controller/dist/main.js`, ready when
  * its state file names a URL that answers /api/v1/health.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// A plain script shared with the benchmarks, not a project.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { removeRepresentors } from '../../../scripts/representors.mjs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -42,35 +45,6 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/**
- * TAP representors outlive their controller by design (a restart keeps
- * them); a test's must not outlive the test. Their alias names the
- * controller's socket directory.
- */
-export function removeRepresentors(home: string): void {
-  let names: string[];
-  try {
-    names = readdirSync('/sys/class/net');
-  } catch {
-    return;
-  }
-  for (const n of names) {
-    let alias = '';
-    try {
-      alias = readFileSync(`/sys/class/net/${n}/ifalias`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (alias.startsWith(`virtnet ${home}/`)) {
-      try {
-        execFileSync('ip', ['link', 'del', n], { stdio: 'ignore' });
-      } catch {
-        // already gone
-      }
-    }
-  }
 }
 
 /** A process that exited but was not reaped yet (a zombie) counts as gone. */
