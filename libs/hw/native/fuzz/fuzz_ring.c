@@ -1,7 +1,7 @@
 /* libFuzzer target: the descriptor walker. The input is the driver's memory
  * (descriptor table, available ring and buffers) of a split or packed ring;
  * the walker takes and gives back chains until the ring is empty or broken. */
-#include "../src/ring.h"
+#include "dpu/ring.h"
 
 #include <stdlib.h>
 #include <string.h>

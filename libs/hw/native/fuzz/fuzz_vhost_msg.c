@@ -1,6 +1,6 @@
 /* libFuzzer target: the vhost-user message checks. Input: a 12-byte header,
  * then the payload; the fd count comes from the first input byte. */
-#include "../src/vhost_msg.h"
+#include "vhost_msg.h"
 
 #include <string.h>
 

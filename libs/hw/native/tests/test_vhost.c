@@ -3,27 +3,48 @@
  * echo mode, counters, interrupt moderation, and a driver that misbehaves
  * in every way the device must survive. */
 #include "check.h"
-#include "vnet.h"
-#include "../src/fe.h"
-#include "../src/vhost_msg.h"
+#include "dpu/dpu.h"
+#include "fe.h"
+#include "vhost_msg.h"
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define F_MRG (1ull << 15)
+#define F_MRG VNET_BIT(VIRTIO_NET_F_MRG_RXBUF)
+#define VNET_F_VERSION_1 VNET_BIT(VIRTIO_F_VERSION_1)
+#define VNET_F_MAC VNET_BIT(VIRTIO_NET_F_MAC)
+#define VNET_F_MTU VNET_BIT(VIRTIO_NET_F_MTU)
+#define VNET_F_STATUS VNET_BIT(VIRTIO_NET_F_STATUS)
+#define VNET_F_CTRL_VQ VNET_BIT(VIRTIO_NET_F_CTRL_VQ)
+#define VNET_F_MQ VNET_BIT(VIRTIO_NET_F_MQ)
 
 static char dir[] = "/tmp/vnet-test-XXXXXX";
 
-static vnet_dpu *start(void)
+static int start_with(struct dpu *dpu, const char *sock_dir, uint32_t workers, uint32_t backend, uint32_t flags)
 {
-    vnet_dpu *dpu = NULL;
-    CHECK_EQ(vnet_dpu_create(NULL, &dpu), VNET_OK);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 2, VNET_BACKEND_ECHO, 0), VNET_OK);
+    vnet_start_params p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.socket_dir, sizeof p.socket_dir, "%s", sock_dir);
+    p.workers = workers;
+    p.default_backend = backend;
+    p.flags = flags;
+    p.idle_poll_us = VNET_IDLE_POLL_DEFAULT_US;
+    return dpu_start(dpu, &p);
+}
+
+static struct dpu *start(void)
+{
+    struct dpu *dpu = NULL;
+    CHECK_EQ(dpu_create(NULL, &dpu), VNET_OK);
+    CHECK_EQ(start_with(dpu, dir, 2, VNET_BACKEND_ECHO, 0), VNET_OK);
     return dpu;
 }
 
-static vnet_fn_info device(vnet_dpu *dpu, uint16_t queues)
+static vnet_fn_info device(struct dpu *dpu, uint16_t queues)
 {
     vnet_fn_spec s;
     memset(&s, 0, sizeof s);
@@ -38,16 +59,16 @@ static vnet_fn_info device(vnet_dpu *dpu, uint16_t queues)
     s.features = VNET_F_VERSION_1 | VNET_F_MAC | VNET_F_MTU | VNET_F_STATUS | F_MRG |
                  ((queues & 1) ? VNET_F_CTRL_VQ | VNET_F_MQ : 0);
     vnet_fn_info i;
-    CHECK_EQ(vnet_fn_create(dpu, &s, &i), VNET_OK);
+    CHECK_EQ(dpu_fn_create(dpu, &s, &i), VNET_OK);
     return i;
 }
 
-static vnet_queue_counters counters(vnet_dpu *dpu, uint32_t handle, uint16_t qid)
+static vnet_queue_counters counters(struct dpu *dpu, uint32_t handle, uint16_t qid)
 {
     vnet_queue_counters all[64], none;
     memset(&none, 0, sizeof none);
     uint32_t n = 0;
-    vnet_counters_snapshot(dpu, all, 64, &n);
+    dpu_counters_snapshot(dpu, all, 64, &n);
     for (uint32_t i = 0; i < n && i < 64; i++)
         if (all[i].handle == handle && all[i].qid == qid)
             return all[i];
@@ -56,14 +77,14 @@ static vnet_queue_counters counters(vnet_dpu *dpu, uint32_t handle, uint16_t qid
 
 static void test_echo_traffic(void)
 {
-    vnet_dpu *dpu = start();
+    struct dpu *dpu = start();
     vnet_fn_info d = device(dpu, 3);
     CHECK(strstr(d.vhost_socket, "MT2306XZ00ABVNETS132D0F0.sock") != NULL);
     struct fe f;
     CHECK_EQ(fe_connect(&f, d.vhost_socket), 0);
     CHECK_EQ(fe_setup(&f, VNET_F_VERSION_1 | VNET_F_MAC | F_MRG, 2, 256), 0);
     vnet_fn_info q;
-    CHECK_EQ(vnet_fn_query(dpu, d.handle, &q), VNET_OK);
+    CHECK_EQ(dpu_fn_query(dpu, d.handle, &q), VNET_OK);
     CHECK_EQ(q.connected, 1);
     CHECK_EQ(q.device_status, VNET_STATUS_ACKNOWLEDGE | VNET_STATUS_DRIVER | VNET_STATUS_FEATURES_OK | VNET_STATUS_DRIVER_OK);
     CHECK_EQ(q.driver_features, VNET_F_VERSION_1 | VNET_F_MAC | F_MRG);
@@ -109,7 +130,7 @@ static void test_echo_traffic(void)
     /* moderation: one call for 40 completions instead of 40. The 40 frames
      * go out back to back, so the 4 ms period only matters if posting them
      * takes that long (a second call at most). */
-    CHECK_EQ(vnet_fn_set_moderation(dpu, d.handle, VNET_EVENT_MODE_EVENT, 4000, 40), VNET_OK);
+    CHECK_EQ(dpu_fn_set_moderation(dpu, d.handle, VNET_EVENT_MODE_EVENT, 4000, 40), VNET_OK);
     for (int i = 0; i < 40; i++)
         CHECK_EQ(fe_send(&f, 1, frame, 64), 0);
     for (int i = 0; i < 40; i++)
@@ -126,7 +147,7 @@ static void test_echo_traffic(void)
     CHECK(tx2.calls - tx.calls >= 1);
 
     /* no RX buffers left: frames are dropped and counted, TX goes on */
-    CHECK_EQ(vnet_fn_set_moderation(dpu, d.handle, VNET_EVENT_MODE_EVENT, 0, 0), VNET_OK);
+    CHECK_EQ(dpu_fn_set_moderation(dpu, d.handle, VNET_EVENT_MODE_EVENT, 0, 0), VNET_OK);
     for (int i = 0; i < 30; i++) {
         fe_send(&f, 1, frame, 64);
         fe_take_used(&f, 1, NULL, 0, 2000);
@@ -136,7 +157,7 @@ static void test_echo_traffic(void)
     /* a disconnect resets the device; a reconnect works */
     fe_close(&f);
     for (int i = 0; i < 200; i++) {
-        vnet_fn_query(dpu, d.handle, &q);
+        dpu_fn_query(dpu, d.handle, &q);
         if (!q.connected)
             break;
         usleep(5000);
@@ -149,18 +170,18 @@ static void test_echo_traffic(void)
     CHECK_EQ(fe_send(&f, 1, frame, 100), 0);
     CHECK_EQ(fe_take_used(&f, 0, got, sizeof got, 2000), 112);
     /* while a front-end is attached it owns the status register */
-    CHECK_EQ(vnet_fn_driver_write_status(dpu, d.handle, 0), VNET_E_NOT_SUPPORTED);
+    CHECK_EQ(dpu_fn_driver_write_status(dpu, d.handle, 0), VNET_E_NOT_SUPPORTED);
 
     /* the device goes away under a connected, active front-end */
-    CHECK_EQ(vnet_fn_destroy(dpu, d.handle), VNET_OK);
+    CHECK_EQ(dpu_fn_destroy(dpu, d.handle), VNET_OK);
     CHECK(access(d.vhost_socket, F_OK) != 0);
     fe_close(&f);
-    vnet_dpu_destroy(dpu);
+    dpu_destroy(dpu, true);
 }
 
 static void test_misbehaving_rings(void)
 {
-    vnet_dpu *dpu = start();
+    struct dpu *dpu = start();
     vnet_fn_info d = device(dpu, 5);
     struct fe f;
     CHECK_EQ(fe_connect(&f, d.vhost_socket), 0);
@@ -170,7 +191,7 @@ static void test_misbehaving_rings(void)
     uint8_t *buf = f.mem + tx->buf_off;
 
     /* a buffer outside the shared memory: counted, given back, queue goes on */
-    tx->desc[0] = (struct split_desc){0xdead0000000ull, 64, 0, 0};
+    tx->desc[0] = (struct vring_desc){0xdead0000000ull, 64, 0, 0};
     tx->avail[2] = 0;
     __atomic_store_n(&tx->avail[1], 1, __ATOMIC_RELEASE);
     tx->avail_idx = 1;
@@ -178,14 +199,14 @@ static void test_misbehaving_rings(void)
     CHECK(write(tx->kick, &one, 8) == 8);
     CHECK_EQ(fe_take_used(&f, 1, NULL, 0, 2000), 0);
     /* a descriptor loop */
-    tx->desc[1] = (struct split_desc){fe_gpa(&f, buf), 64, DESC_F_NEXT, 2};
-    tx->desc[2] = (struct split_desc){fe_gpa(&f, buf), 64, DESC_F_NEXT, 1};
+    tx->desc[1] = (struct vring_desc){fe_gpa(&f, buf), 64, VRING_DESC_F_NEXT, 2};
+    tx->desc[2] = (struct vring_desc){fe_gpa(&f, buf), 64, VRING_DESC_F_NEXT, 1};
     tx->avail[3] = 1;
     __atomic_store_n(&tx->avail[1], 2, __ATOMIC_RELEASE);
     CHECK(write(tx->kick, &one, 8) == 8);
     CHECK_EQ(fe_take_used(&f, 1, NULL, 0, 2000), 0);
     /* a device-writable TX buffer */
-    tx->desc[3] = (struct split_desc){fe_gpa(&f, buf), 64, DESC_F_WRITE, 0};
+    tx->desc[3] = (struct vring_desc){fe_gpa(&f, buf), 64, VRING_DESC_F_WRITE, 0};
     tx->avail[4] = 3;
     __atomic_store_n(&tx->avail[1], 3, __ATOMIC_RELEASE);
     CHECK(write(tx->kick, &one, 8) == 8);
@@ -203,7 +224,7 @@ static void test_misbehaving_rings(void)
     CHECK(write(tx->kick, &one, 8) == 8);
     vnet_fn_info q;
     for (int i = 0; i < 200; i++) {
-        vnet_fn_query(dpu, d.handle, &q);
+        dpu_fn_query(dpu, d.handle, &q);
         if (q.device_status & VNET_STATUS_NEEDS_RESET)
             break;
         usleep(5000);
@@ -215,7 +236,7 @@ static void test_misbehaving_rings(void)
     CHECK_EQ(fe_send(&f, 3, frame, sizeof frame), 0);
     CHECK_EQ(fe_take_used(&f, 2, NULL, 0, 2000), 12 + 64);
     fe_close(&f);
-    vnet_dpu_destroy(dpu);
+    dpu_destroy(dpu, true);
 }
 
 /* Sends raw bytes (and fds) and tells whether the device hung up. */
@@ -236,7 +257,7 @@ static int hung_up_after(const char *path, const void *bytes, size_t len, const 
 
 static void test_malformed_messages(void)
 {
-    vnet_dpu *dpu = start();
+    struct dpu *dpu = start();
     vnet_fn_info d = device(dpu, 3);
     struct {
         uint32_t h[3];
@@ -285,7 +306,7 @@ static void test_malformed_messages(void)
 
     vnet_fn_info q;
     for (int i = 0; i < 200; i++) {
-        vnet_fn_query(dpu, d.handle, &q);
+        dpu_fn_query(dpu, d.handle, &q);
         if (q.protocol_errors >= 9 && !q.connected)
             break;
         usleep(5000);
@@ -310,28 +331,28 @@ static void test_malformed_messages(void)
     fe_close(&f);
     for (int i = 0; i < 9; i++)
         close(efd[i]);
-    vnet_dpu_destroy(dpu);
+    dpu_destroy(dpu, true);
 }
 
 static void test_start_errors(void)
 {
-    vnet_dpu *dpu = NULL;
-    CHECK_EQ(vnet_dpu_create(NULL, &dpu), VNET_OK);
-    CHECK_EQ(vnet_dpu_start(dpu, "/nonexistent/dir", 1, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 0, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, 9, 0), VNET_E_INVALID_ARGUMENT);
+    struct dpu *dpu = NULL;
+    CHECK_EQ(dpu_create(NULL, &dpu), VNET_OK);
+    CHECK_EQ(start_with(dpu, "/nonexistent/dir", 1, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
+    CHECK_EQ(start_with(dpu, dir, 0, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
+    CHECK_EQ(start_with(dpu, dir, 1, 9, 0), VNET_E_INVALID_ARGUMENT);
     vnet_fn_info d = device(dpu, 3);
     CHECK_EQ(d.vhost_socket[0], '\0');
-    CHECK_EQ(vnet_fn_set_backend(dpu, d.handle, VNET_BACKEND_SINK, 64), VNET_E_NOT_STARTED);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO, 0), VNET_OK);
-    CHECK_EQ(vnet_fn_query(dpu, d.handle, &d), VNET_OK);
+    CHECK_EQ(dpu_fn_set_backend(dpu, d.handle, VNET_BACKEND_SINK, 64), VNET_E_NOT_STARTED);
+    CHECK_EQ(start_with(dpu, dir, 1, VNET_BACKEND_ECHO, 0), VNET_OK);
+    CHECK_EQ(dpu_fn_query(dpu, d.handle, &d), VNET_OK);
     CHECK(d.vhost_socket[0] != '\0'); /* existing functions get their socket at start */
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
-    CHECK_EQ(vnet_fn_set_backend(dpu, d.handle, VNET_BACKEND_SINK, 64), VNET_OK);
-    CHECK_EQ(vnet_fn_query(dpu, d.handle, &d), VNET_OK);
+    CHECK_EQ(start_with(dpu, dir, 1, VNET_BACKEND_ECHO, 0), VNET_E_INVALID_ARGUMENT);
+    CHECK_EQ(dpu_fn_set_backend(dpu, d.handle, VNET_BACKEND_SINK, 64), VNET_OK);
+    CHECK_EQ(dpu_fn_query(dpu, d.handle, &d), VNET_OK);
     CHECK_EQ(d.backend, VNET_BACKEND_SINK);
-    CHECK_EQ(vnet_fn_set_backend(dpu, d.handle, VNET_BACKEND_GEN, 20), VNET_E_INVALID_ARGUMENT);
-    vnet_dpu_destroy(dpu);
+    CHECK_EQ(dpu_fn_set_backend(dpu, d.handle, VNET_BACKEND_GEN, 20), VNET_E_INVALID_ARGUMENT);
+    dpu_destroy(dpu, true);
 }
 
 /* The control queue, when the front-end hands it to the device (5.1.6.5). */
@@ -341,8 +362,8 @@ static uint8_t ctrl(struct fe *f, int q, const uint8_t *cmd, uint32_t len)
     uint8_t *buf = f->mem + r->buf_off;
     memcpy(buf, cmd, len);
     buf[256] = 0xee;
-    r->desc[0] = (struct split_desc){fe_gpa(f, buf), len, DESC_F_NEXT, 1};
-    r->desc[1] = (struct split_desc){fe_gpa(f, buf + 256), 1, DESC_F_WRITE, 0};
+    r->desc[0] = (struct vring_desc){fe_gpa(f, buf), len, VRING_DESC_F_NEXT, 1};
+    r->desc[1] = (struct vring_desc){fe_gpa(f, buf + 256), 1, VRING_DESC_F_WRITE, 0};
     r->avail[2 + (r->avail_idx % r->num)] = 0;
     __atomic_store_n(&r->avail[1], (uint16_t)(r->avail_idx + 1), __ATOMIC_RELEASE);
     r->avail_idx++;
@@ -356,7 +377,7 @@ static uint8_t ctrl(struct fe *f, int q, const uint8_t *cmd, uint32_t len)
 
 static void test_control_queue(void)
 {
-    vnet_dpu *dpu = start();
+    struct dpu *dpu = start();
     vnet_fn_info d = device(dpu, 5);
     struct fe f;
     CHECK_EQ(fe_connect(&f, d.vhost_socket), 0);
@@ -370,16 +391,16 @@ static void test_control_queue(void)
     CHECK_EQ(ctrl(&f, 4, unknown, sizeof unknown), 1);
     CHECK_EQ(counters(dpu, d.handle, 4).packets, 5);
     fe_close(&f);
-    vnet_dpu_destroy(dpu);
+    dpu_destroy(dpu, true);
 }
 
 /* Client mode: the front-end listens, the device connects, and connects
  * again after the front-end went away and came back. */
 static void test_client_mode(void)
 {
-    vnet_dpu *dpu = NULL;
-    CHECK_EQ(vnet_dpu_create(NULL, &dpu), VNET_OK);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO, VNET_START_CLIENT), VNET_OK);
+    struct dpu *dpu = NULL;
+    CHECK_EQ(dpu_create(NULL, &dpu), VNET_OK);
+    CHECK_EQ(start_with(dpu, dir, 1, VNET_BACKEND_ECHO, VNET_START_CLIENT), VNET_OK);
     char path[256];
     snprintf(path, sizeof path, "%s/MT2306XZ00ABVNETS132D0F0.sock", dir);
     int lfd = fe_listen(path);
@@ -399,8 +420,8 @@ static void test_client_mode(void)
     CHECK_EQ(counters(dpu, d.handle, 1).packets, 2);
     close(lfd);
     unlink(path);
-    CHECK_EQ(vnet_dpu_start(dpu, dir, 1, VNET_BACKEND_ECHO, 8), VNET_E_INVALID_ARGUMENT);
-    vnet_dpu_destroy(dpu);
+    CHECK_EQ(start_with(dpu, dir, 1, VNET_BACKEND_ECHO, 8), VNET_E_INVALID_ARGUMENT);
+    dpu_destroy(dpu, true);
 }
 
 int main(void)

@@ -2,7 +2,10 @@
  * socket, printing its queue counters every second. For trying a front-end
  * by hand, and for the data-path benchmark (one worker thread):
  *   build/serve DIR [QUEUES] [echo|sink|gen|tap] [GEN_FRAME_SIZE] [FEATURES_HEX] */
-#include "vnet.h"
+#include "dpu/dpu.h"
+
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 
 #include <signal.h>
 #include <stdio.h>
@@ -24,16 +27,22 @@ int main(int argc, char **argv)
     if (argc > 3)
         backend = !strcmp(argv[3], "sink") ? VNET_BACKEND_SINK : !strcmp(argv[3], "gen") ? VNET_BACKEND_GEN
                 : !strcmp(argv[3], "tap") ? VNET_BACKEND_TAP : VNET_BACKEND_ECHO;
-    vnet_dpu *dpu;
-    if (vnet_dpu_create(NULL, &dpu) || vnet_dpu_start(dpu, argv[1], 1, backend == VNET_BACKEND_TAP ? backend : VNET_BACKEND_ECHO, 0)) {
-        fprintf(stderr, "start: %s\n", dpu ? vnet_dpu_last_error(dpu) : "create failed");
+    struct dpu *dpu = NULL;
+    vnet_start_params params;
+    memset(&params, 0, sizeof params);
+    snprintf(params.socket_dir, sizeof params.socket_dir, "%s", argv[1]);
+    params.workers = 1;
+    params.default_backend = backend == VNET_BACKEND_TAP ? backend : VNET_BACKEND_ECHO;
+    params.idle_poll_us = VNET_IDLE_POLL_DEFAULT_US;
+    if (dpu_create(NULL, &dpu) || dpu_start(dpu, &params)) {
+        fprintf(stderr, "start: %s\n", dpu ? dpu_last_error(dpu) : "create failed");
         return 1;
     }
     /* How long a worker polls an emptied ring before it sleeps until a kick
      * (the providers' difference: ace 20 us, dpa 1000 us). */
     const char *poll = getenv("VNET_IDLE_POLL_US");
-    if (poll && vnet_dpu_set_idle_poll(dpu, (uint32_t)atoi(poll))) {
-        fprintf(stderr, "idle poll: %s\n", vnet_dpu_last_error(dpu));
+    if (poll && dpu_set_idle_poll(dpu, (uint32_t)atoi(poll))) {
+        fprintf(stderr, "idle poll: %s\n", dpu_last_error(dpu));
         return 1;
     }
     vnet_fn_spec s;
@@ -46,18 +55,19 @@ int main(int argc, char **argv)
     s.mtu = 1500;
     s.num_queues = (uint16_t)queues;
     s.max_queue_size = 1024;
-    s.features = VNET_F_VERSION_1 | VNET_F_MAC | VNET_F_MTU | VNET_F_STATUS | (1ull << 15) |
-                 ((queues & 1) ? VNET_F_CTRL_VQ | VNET_F_MQ : 0);
+    s.features = VNET_BIT(VIRTIO_F_VERSION_1) | VNET_BIT(VIRTIO_NET_F_MAC) | VNET_BIT(VIRTIO_NET_F_MTU) |
+                 VNET_BIT(VIRTIO_NET_F_STATUS) | VNET_BIT(VIRTIO_NET_F_MRG_RXBUF) |
+                 ((queues & 1) ? VNET_BIT(VIRTIO_NET_F_CTRL_VQ) | VNET_BIT(VIRTIO_NET_F_MQ) : 0);
     if (argc > 5)
         s.features |= strtoull(argv[5], NULL, 16);
     vnet_fn_info info;
-    if (vnet_fn_create(dpu, &s, &info)) {
-        fprintf(stderr, "create: %s\n", vnet_dpu_last_error(dpu));
+    if (dpu_fn_create(dpu, &s, &info)) {
+        fprintf(stderr, "create: %s\n", dpu_last_error(dpu));
         return 1;
     }
     uint32_t gen_size = argc > 4 ? (uint32_t)atoi(argv[4]) : 64;
     if (backend != VNET_BACKEND_ECHO && backend != VNET_BACKEND_TAP)
-        vnet_fn_set_backend(dpu, info.handle, backend, gen_size);
+        dpu_fn_set_backend(dpu, info.handle, backend, gen_size);
     printf("%s\n", info.vhost_socket);
     fflush(stdout);
     signal(SIGINT, on_signal);
@@ -66,8 +76,8 @@ int main(int argc, char **argv)
     while (!stop) {
         sleep(1);
         uint32_t n;
-        vnet_counters_snapshot(dpu, q, 64, &n);
-        vnet_fn_query(dpu, info.handle, &info);
+        dpu_counters_snapshot(dpu, q, 64, &n);
+        dpu_fn_query(dpu, info.handle, &info);
         fprintf(stderr, "status 0x%x conn %u note '%s' errs %llu |", info.device_status, info.connected,
                 info.backend_note, (unsigned long long)info.protocol_errors);
         for (uint32_t i = 0; i < n; i++)
@@ -76,6 +86,6 @@ int main(int argc, char **argv)
                     (unsigned long long)q[i].calls, (unsigned long long)q[i].dropped);
         fprintf(stderr, "\n");
     }
-    vnet_dpu_destroy(dpu);
+    dpu_destroy(dpu, true);
     return 0;
 }

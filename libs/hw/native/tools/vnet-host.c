@@ -13,10 +13,12 @@
  * The control socket takes one command per line and answers one JSON line:
  *   list | profile VUID idle|ping|bulk | unbind VUID | bind VUID | quit
  */
-#include "../src/fe.h"
-#include "../src/vhost_msg.h"
+#include "fe.h"
+#include "vhost_msg.h"
 
 #include <dirent.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -35,7 +37,11 @@
 #define MAX_DEVICES 1024
 #define MAX_CLIENTS 16
 #define QSIZE 256
-#define F_WANTED ((1ull << 32) | (1ull << 5) | (1ull << 3) | (1ull << 16) | (1ull << 15) | (1ull << 17) | (1ull << 22))
+#define BIT(n) (1ull << (n))
+/* What a Linux virtio_net driver takes when offered. */
+#define F_WANTED                                                                               \
+    (BIT(VIRTIO_F_VERSION_1) | BIT(VIRTIO_NET_F_MAC) | BIT(VIRTIO_NET_F_MTU) | BIT(VIRTIO_NET_F_STATUS) | \
+     BIT(VIRTIO_NET_F_MRG_RXBUF) | BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ))
 
 enum profile { IDLE, PING, BULK };
 static const char *profile_names[] = {"idle", "ping", "bulk"};

@@ -1,21 +1,29 @@
 /*
- * dpu.c - inventory of the emulated DPU: PCIe functions, their virtio-net
- * config space, device status, feature negotiation state and queue counters.
+ * inventory.c - the emulated DPU's functions: validation against the
+ * profile, placement (hot-plug port, PF, VF, BDF, VUID, SF number), the
+ * modify rules, and each function's device on the data path.
  */
-#include "internal.h"
+#include "dpu.h"
+#include "counters.h"
+#include "device.h"
+#include "engine.h"
+#include "proto/abi.h"
+#include "proto/shm.h"
 
 #include <dirent.h>
-#include <net/if.h>
 #include <errno.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_net.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_HOTPLUG_PORTS 32u
@@ -23,77 +31,43 @@
 #define MAX_VFS_PER_PF 255u
 #define MIN_MTU 68u
 #define VIRTIO_MAX_QUEUE_SIZE 32768u
-#define MAX_WORKERS 64u
+#define REP_ALIAS "virtnet "
 
+#define F_VERSION_1 VNET_BIT(VIRTIO_F_VERSION_1)
+#define F_CTRL_VQ VNET_BIT(VIRTIO_NET_F_CTRL_VQ)
+#define F_MQ VNET_BIT(VIRTIO_NET_F_MQ)
 /* virtio 1.2, 5.1.3.1: features that need the control virtqueue. */
-#define F_CTRL_RX (1ull << 18)
-#define F_CTRL_VLAN (1ull << 19)
-#define F_GUEST_ANNOUNCE (1ull << 21)
-#define F_CTRL_MAC_ADDR (1ull << 23)
-#define F_NEEDS_CTRL_VQ (F_CTRL_RX | F_CTRL_VLAN | F_GUEST_ANNOUNCE | VNET_F_MQ | F_CTRL_MAC_ADDR)
+#define F_NEEDS_CTRL_VQ                                                                        \
+    (VNET_BIT(VIRTIO_NET_F_CTRL_RX) | VNET_BIT(VIRTIO_NET_F_CTRL_VLAN) |                       \
+     VNET_BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) | F_MQ | VNET_BIT(VIRTIO_NET_F_CTRL_MAC_ADDR))
 
-static const struct {
-    int code;
-    const char *name;
-    const char *text;
-} k_errors[] = {
-    {VNET_OK, "OK", "success"},
-    {VNET_E_INVALID_ARGUMENT, "INVALID_ARGUMENT", "invalid argument"},
-    {VNET_E_NO_MEMORY, "NO_MEMORY", "out of memory"},
-    {VNET_E_NOT_FOUND, "NOT_FOUND", "no such function"},
-    {VNET_E_NO_FREE_HOTPLUG_PORT, "NO_FREE_HOTPLUG_PORT", "no free hot-plug port"},
-    {VNET_E_PORT_IN_USE, "PORT_IN_USE", "hot-plug port in use"},
-    {VNET_E_QUEUES_EXCEED_LIMIT, "QUEUES_EXCEED_LIMIT", "too many queues"},
-    {VNET_E_QUEUE_SIZE_INVALID, "QUEUE_SIZE_INVALID", "invalid queue size"},
-    {VNET_E_MAC_INVALID, "MAC_INVALID", "invalid MAC address"},
-    {VNET_E_FEATURES_UNSUPPORTED, "FEATURES_UNSUPPORTED", "unsupported feature bits"},
-    {VNET_E_IB_DEVICE_UNKNOWN, "IB_DEVICE_UNKNOWN", "unknown ib device"},
-    {VNET_E_MTU_INVALID, "MTU_INVALID", "invalid MTU"},
-    {VNET_E_MSIX_INVALID, "MSIX_INVALID", "invalid MSI-X vector count"},
-    {VNET_E_SF_NUM_IN_USE, "SF_NUM_IN_USE", "SF number in use"},
-    {VNET_E_NOT_HOTPLUG, "NOT_HOTPLUG", "not a hot-plugged function"},
-    {VNET_E_DRIVER_BOUND, "DRIVER_BOUND", "the host driver is bound"},
-    {VNET_E_FUNCTION_EXISTS, "FUNCTION_EXISTS", "function already exists"},
-    {VNET_E_NOT_SUPPORTED, "NOT_SUPPORTED", "not supported for this function"},
-    {VNET_E_PROFILE_INVALID, "PROFILE_INVALID", "invalid profile"},
-    {VNET_E_FEATURES_CONFLICT, "FEATURES_CONFLICT", "inconsistent feature bits"},
-    {VNET_E_SYSTEM, "SYSTEM_ERROR", "a system call failed"},
-    {VNET_E_NOT_STARTED, "NOT_STARTED", "the data path is not started"},
+struct fn {
+    vnet_fn_info info;
+    uint32_t pos; /* position in the counters segment */
+    struct dev *dev;
 };
 
-uint32_t vnet_abi_version(void) { return VNET_ABI_VERSION; }
-
-uint32_t vnet_abi_struct_size(uint32_t which)
-{
-    switch (which) {
-    case 0: return (uint32_t)sizeof(vnet_profile);
-    case 1: return (uint32_t)sizeof(vnet_fn_spec);
-    case 2: return (uint32_t)sizeof(vnet_fn_mod);
-    case 3: return (uint32_t)sizeof(vnet_fn_info);
-    case 4: return (uint32_t)sizeof(vnet_queue_counters);
-    default: return 0;
-    }
-}
-
-const char *vnet_strerror(int err)
-{
-    for (size_t i = 0; i < sizeof k_errors / sizeof k_errors[0]; i++)
-        if (k_errors[i].code == err)
-            return k_errors[i].text;
-    return "unknown error";
-}
-
-const char *vnet_err_name(int err)
-{
-    for (size_t i = 0; i < sizeof k_errors / sizeof k_errors[0]; i++)
-        if (k_errors[i].code == err)
-            return k_errors[i].name;
-    return "UNKNOWN";
-}
+struct dpu {
+    pthread_mutex_t lock;
+    vnet_profile prof;
+    char err[256];
+    struct fn **slots; /* index = handle - 1; NULL once destroyed */
+    uint32_t nslots;
+    uint32_t capslots;
+    uint32_t live;
+    struct counters counters;
+    /* the data path */
+    bool started;
+    vnet_start_params params;
+    struct engine eng;
+    struct dev_env env;
+    int retry_fd; /* client mode: a 1 s timer on the control thread */
+    struct evsrc retry_src;
+};
 
 /* Records the message of a failure and returns its code, so that every
  * failure path reads `return fail(dpu, CODE, "...", ...)`. Caller holds the lock. */
-__attribute__((format(printf, 3, 4))) static int fail(vnet_dpu *dpu, int code, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct dpu *dpu, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -102,108 +76,105 @@ __attribute__((format(printf, 3, 4))) static int fail(vnet_dpu *dpu, int code, c
     return code;
 }
 
-void vnet_profile_default(vnet_profile *p)
+__attribute__((format(printf, 3, 4))) static int refuse_profile(char *why, size_t n, const char *fmt, ...)
 {
-    if (!p)
-        return;
-    memset(p, 0, sizeof *p);
-    snprintf(p->board_serial, sizeof p->board_serial, "%s", "MT2306XZ00AB");
-    p->hotplug_ports = 16;
-    p->static_pfs = 2;
-    p->vfs_per_pf = 126;
-    p->pf_msix = 64;
-    p->vf_msix = 16;
-    p->msix_pool_per_pf = 2048;
-    p->max_virtqueues = 64;
-    p->max_queue_size = 32768;
-    p->max_mtu = 9216;
-    p->link_speed_mbps = 100000;
-    p->supported_features = 0x8b00037700ef982full;
-    p->sf_base_static = 1000;
-    p->sf_base_hotplug = 2000;
-    p->sf_base_vf = 3000;
-    p->hotplug_bus_base = 0x84;
-    p->static_bus = 0x3b;
-    p->vf_bus_base = 0x3c;
-    p->ib_device_count = 3;
-    snprintf(p->ib_devices[0].name, VNET_NAME_LEN, "%s", "mlx5_0");
-    p->ib_devices[0].port = 0;
-    p->ib_devices[0].pf_num = 0;
-    snprintf(p->ib_devices[1].name, VNET_NAME_LEN, "%s", "mlx5_1");
-    p->ib_devices[1].port = 1;
-    p->ib_devices[1].pf_num = 1;
-    snprintf(p->ib_devices[2].name, VNET_NAME_LEN, "%s", "mlx5_bond_0");
-    p->ib_devices[2].port = 0;
-    p->ib_devices[2].pf_num = 0;
+    if (why && n) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, n, fmt, ap);
+        va_end(ap);
+    }
+    return VNET_E_PROFILE_INVALID;
 }
 
 static bool str_terminated(const char *s, size_t n) { return memchr(s, '\0', n) != NULL; }
 
 static bool is_pow2(uint32_t v) { return v && !(v & (v - 1)); }
 
-static int check_profile(vnet_dpu *dpu, const vnet_profile *p)
+int dpu_check_profile(const vnet_profile *p, char *why, size_t n)
 {
     if (!str_terminated(p->board_serial, sizeof p->board_serial) || !p->board_serial[0])
-        return fail(dpu, VNET_E_PROFILE_INVALID, "board_serial must be a non-empty string");
+        return refuse_profile(why, n, "board_serial must be a non-empty string");
     if (p->hotplug_ports > MAX_HOTPLUG_PORTS)
-        return fail(dpu, VNET_E_PROFILE_INVALID, "hotplug_ports %u exceeds %u", p->hotplug_ports,
+        return refuse_profile(why, n, "hotplug_ports %u exceeds %u", p->hotplug_ports,
                     MAX_HOTPLUG_PORTS);
     if (p->static_pfs > MAX_STATIC_PFS)
-        return fail(dpu, VNET_E_PROFILE_INVALID, "static_pfs %u exceeds %u", p->static_pfs,
+        return refuse_profile(why, n, "static_pfs %u exceeds %u", p->static_pfs,
                     MAX_STATIC_PFS);
     if (p->vfs_per_pf > MAX_VFS_PER_PF)
-        return fail(dpu, VNET_E_PROFILE_INVALID, "vfs_per_pf %u exceeds %u", p->vfs_per_pf,
+        return refuse_profile(why, n, "vfs_per_pf %u exceeds %u", p->vfs_per_pf,
                     MAX_VFS_PER_PF);
     if (p->vfs_per_pf && !p->static_pfs)
-        return fail(dpu, VNET_E_PROFILE_INVALID, "VFs need at least one static PF");
+        return refuse_profile(why, n, "VFs need at least one static PF");
     if ((uint32_t)p->hotplug_bus_base + p->hotplug_ports > 256u ||
         (uint32_t)p->vf_bus_base + p->static_pfs > 256u)
-        return fail(dpu, VNET_E_PROFILE_INVALID, "PCI bus numbers exceed 255");
+        return refuse_profile(why, n, "PCI bus numbers exceed 255");
     if (p->max_virtqueues < 2 || p->pf_msix < 2 || (p->vfs_per_pf && p->vf_msix < 2))
-        return fail(dpu, VNET_E_PROFILE_INVALID, "max_virtqueues and MSI-X counts must be >= 2");
+        return refuse_profile(why, n, "max_virtqueues and MSI-X counts must be >= 2");
     if (!is_pow2(p->max_queue_size) || p->max_queue_size > VIRTIO_MAX_QUEUE_SIZE)
-        return fail(dpu, VNET_E_PROFILE_INVALID, "max_queue_size must be a power of two <= %u",
+        return refuse_profile(why, n, "max_queue_size must be a power of two <= %u",
                     VIRTIO_MAX_QUEUE_SIZE);
     if (p->max_mtu < MIN_MTU || p->max_mtu > 65535)
-        return fail(dpu, VNET_E_PROFILE_INVALID, "max_mtu must be in [%u, 65535]", MIN_MTU);
-    if (!(p->supported_features & VNET_F_VERSION_1))
-        return fail(dpu, VNET_E_PROFILE_INVALID, "supported_features must include VERSION_1");
+        return refuse_profile(why, n, "max_mtu must be in [%u, 65535]", MIN_MTU);
+    if (!(p->supported_features & F_VERSION_1))
+        return refuse_profile(why, n, "supported_features must include VERSION_1");
     if (p->ib_device_count == 0 || p->ib_device_count > VNET_MAX_IB_DEVICES)
-        return fail(dpu, VNET_E_PROFILE_INVALID, "ib_device_count must be in [1, %d]",
+        return refuse_profile(why, n, "ib_device_count must be in [1, %d]",
                     VNET_MAX_IB_DEVICES);
     for (uint32_t i = 0; i < p->ib_device_count; i++) {
         if (!str_terminated(p->ib_devices[i].name, VNET_NAME_LEN) || !p->ib_devices[i].name[0])
-            return fail(dpu, VNET_E_PROFILE_INVALID, "ib device %u has no name", i);
+            return refuse_profile(why, n, "ib device %u has no name", i);
         if (p->ib_devices[i].port > 9 || p->ib_devices[i].pf_num > 9)
-            return fail(dpu, VNET_E_PROFILE_INVALID, "ib device %s: port and pf_num must be < 10",
+            return refuse_profile(why, n, "ib device %s: port and pf_num must be < 10",
                         p->ib_devices[i].name);
     }
     return VNET_OK;
 }
 
-int vnet_dpu_create(const vnet_profile *profile, vnet_dpu **out)
+/* Positions in the counters segment: hot-plug ports, static PFs, VFs. */
+static uint32_t positions(const vnet_profile *p)
+{
+    return p->hotplug_ports + p->static_pfs + p->static_pfs * p->vfs_per_pf;
+}
+
+static uint32_t position_of(const vnet_profile *p, const vnet_fn_info *i)
+{
+    switch (i->type) {
+    case VNET_FN_HOTPLUG_PF:
+        return (uint32_t)i->port;
+    case VNET_FN_STATIC_PF:
+        return p->hotplug_ports + (uint32_t)i->pf_id;
+    default:
+        return p->hotplug_ports + p->static_pfs + (uint32_t)i->pf_id * p->vfs_per_pf + (uint32_t)i->vf_id;
+    }
+}
+
+int dpu_create(const vnet_profile *profile, struct dpu **out)
 {
     if (!out)
         return VNET_E_INVALID_ARGUMENT;
     *out = NULL;
-    vnet_dpu *dpu = calloc(1, sizeof *dpu);
+    vnet_profile p;
+    if (profile)
+        p = *profile;
+    else
+        abi_profile_default(&p);
+    int rc = dpu_check_profile(&p, NULL, 0);
+    if (rc)
+        return rc;
+    struct dpu *dpu = calloc(1, sizeof *dpu);
     if (!dpu)
         return VNET_E_NO_MEMORY;
+    dpu->prof = p;
     dpu->retry_fd = -1;
-    atomic_store(&dpu->idle_poll_ns, (uint64_t)VNET_IDLE_POLL_DEFAULT_US * 1000u);
-    if (profile)
-        dpu->prof = *profile;
-    else
-        vnet_profile_default(&dpu->prof);
-    int rc = check_profile(dpu, &dpu->prof);
-    if (rc) {
-        /* The context is gone, so the message cannot be read back: a bad
-         * profile is reported by code alone, and the profile validation in
-         * the binding names the field first. */
+    dpu->env.eng = &dpu->eng;
+    atomic_store(&dpu->env.idle_poll_ns, (uint64_t)VNET_IDLE_POLL_DEFAULT_US * 1000u);
+    if (counters_create(&dpu->counters, positions(&p), p.max_virtqueues)) {
         free(dpu);
-        return rc;
+        return VNET_E_NO_MEMORY;
     }
     if (pthread_mutex_init(&dpu->lock, NULL)) {
+        counters_destroy(&dpu->counters);
         free(dpu);
         return VNET_E_NO_MEMORY;
     }
@@ -211,94 +182,80 @@ int vnet_dpu_create(const vnet_profile *profile, vnet_dpu **out)
     return VNET_OK;
 }
 
-static void fn_free(struct vnet_fn *fn, bool release)
+static void fn_free(struct dpu *dpu, struct fn *fn, bool keep)
 {
     if (!fn)
         return;
-    dev_destroy(fn->dev, release);
+    counters_release(&dpu->counters, fn->pos);
+    device_destroy(fn->dev, keep);
     free(fn);
 }
 
-void vnet_dpu_destroy(vnet_dpu *dpu)
+void dpu_destroy(struct dpu *dpu, bool power_off)
 {
     if (!dpu)
         return;
+    if (dpu->retry_fd >= 0) {
+        /* The retry tick walks the slots: no tick may run while they go. */
+        engine_unwatch(&dpu->eng.ctl, dpu->retry_fd);
+        engine_quiesce(&dpu->eng);
+    }
     for (uint32_t i = 0; i < dpu->nslots; i++)
-        fn_free(dpu->slots[i], true);
-    if (dpu->started)
-        engine_stop(dpu);
+        fn_free(dpu, dpu->slots[i], !power_off);
+    engine_stop(&dpu->eng);
     if (dpu->retry_fd >= 0)
         close(dpu->retry_fd);
+    counters_destroy(&dpu->counters);
     free(dpu->slots);
     pthread_mutex_destroy(&dpu->lock);
     free(dpu);
 }
 
-int vnet_dpu_sweep_representors(vnet_dpu *dpu, uint32_t *removed)
-{
-    if (removed)
-        *removed = 0;
-    if (!dpu)
-        return VNET_E_INVALID_ARGUMENT;
-    if (!dpu->started)
-        return VNET_OK; /* no socket directory: no representor can be ours */
-    char prefix[SOCK_PATH_MAX + 16];
-    int plen = snprintf(prefix, sizeof prefix, "virtnet %s/", dpu->sock_dir);
-    DIR *dir = opendir("/sys/class/net");
-    if (!dir)
-        return VNET_OK; /* no sysfs: no representors either */
-    uint32_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(dir))) {
-        if (e->d_name[0] == '.' || strlen(e->d_name) >= IFNAMSIZ)
-            continue;
-        char path[sizeof "/sys/class/net//ifalias" + sizeof e->d_name], alias[256];
-        snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", e->d_name);
-        FILE *f = fopen(path, "re");
-        if (!f)
-            continue;
-        bool got = fgets(alias, sizeof alias, f) != NULL;
-        fclose(f);
-        if (!got || strncmp(alias, prefix, (size_t)plen) != 0)
-            continue;
-        alias[strcspn(alias, "\n")] = '\0';
-        const char *sock = alias + 8; /* after "virtnet " */
-        bool live = false;
-        pthread_mutex_lock(&dpu->lock);
-        for (uint32_t i = 0; i < dpu->nslots && !live; i++)
-            live = dpu->slots[i] && strcmp(dpu->slots[i]->dev->path, sock) == 0;
-        pthread_mutex_unlock(&dpu->lock);
-        if (!live && net_remove_tap(e->d_name) == 0)
-            n++;
-    }
-    closedir(dir);
-    if (removed)
-        *removed = n;
-    return VNET_OK;
-}
+const char *dpu_last_error(struct dpu *dpu) { return dpu ? dpu->err : "no DPU"; }
 
-const char *vnet_dpu_last_error(vnet_dpu *dpu) { return dpu ? dpu->err : "no context"; }
-
-int vnet_dpu_profile(vnet_dpu *dpu, vnet_profile *out)
+void dpu_profile(struct dpu *dpu, vnet_profile *out)
 {
-    if (!dpu || !out)
-        return VNET_E_INVALID_ARGUMENT;
     pthread_mutex_lock(&dpu->lock);
     *out = dpu->prof;
     pthread_mutex_unlock(&dpu->lock);
-    return VNET_OK;
 }
 
-static struct vnet_fn *lookup(vnet_dpu *dpu, uint32_t handle)
+bool dpu_started(struct dpu *dpu)
+{
+    pthread_mutex_lock(&dpu->lock);
+    bool s = dpu->started;
+    pthread_mutex_unlock(&dpu->lock);
+    return s;
+}
+
+void dpu_params(struct dpu *dpu, vnet_start_params *out)
+{
+    pthread_mutex_lock(&dpu->lock);
+    *out = dpu->params;
+    out->idle_poll_us = (uint32_t)(atomic_load(&dpu->env.idle_poll_ns) / 1000u);
+    pthread_mutex_unlock(&dpu->lock);
+}
+
+uint32_t dpu_function_count(struct dpu *dpu)
+{
+    pthread_mutex_lock(&dpu->lock);
+    uint32_t n = dpu->live;
+    pthread_mutex_unlock(&dpu->lock);
+    return n;
+}
+
+int dpu_counters_fd(struct dpu *dpu) { return dpu->counters.fd; }
+
+static struct fn *lookup(struct dpu *dpu, uint32_t handle)
 {
     if (handle == 0 || handle > dpu->nslots)
         return NULL;
     return dpu->slots[handle - 1];
 }
 
-/* Locks the context and finds a function. On success the caller holds the
+/* Locks the DPU and finds a function. On success the caller holds the
  * lock and must release it; on failure the lock is already released. */
-static int acquire(vnet_dpu *dpu, uint32_t handle, struct vnet_fn **fn)
+static int acquire(struct dpu *dpu, uint32_t handle, struct fn **fn)
 {
     if (!dpu)
         return VNET_E_INVALID_ARGUMENT;
@@ -326,7 +283,7 @@ static bool mac_valid(const uint8_t mac[6])
     return !(mac[0] & 1u) && memcmp(mac, zero, 6) != 0;
 }
 
-static int check_mac(vnet_dpu *dpu, const uint8_t mac[6])
+static int check_mac(struct dpu *dpu, const uint8_t mac[6])
 {
     if (!mac_valid(mac))
         return fail(dpu, VNET_E_MAC_INVALID,
@@ -336,7 +293,7 @@ static int check_mac(vnet_dpu *dpu, const uint8_t mac[6])
     return VNET_OK;
 }
 
-static int check_mtu(vnet_dpu *dpu, uint32_t mtu)
+static int check_mtu(struct dpu *dpu, uint32_t mtu)
 {
     if (mtu < MIN_MTU || mtu > dpu->prof.max_mtu)
         return fail(dpu, VNET_E_MTU_INVALID, "MTU %u is outside [%u, %u]", mtu, MIN_MTU,
@@ -344,7 +301,7 @@ static int check_mtu(vnet_dpu *dpu, uint32_t mtu)
     return VNET_OK;
 }
 
-static int check_queue_size(vnet_dpu *dpu, uint32_t size)
+static int check_queue_size(struct dpu *dpu, uint32_t size)
 {
     if (size < 2 || !is_pow2(size) || size > dpu->prof.max_queue_size)
         return fail(dpu, VNET_E_QUEUE_SIZE_INVALID,
@@ -358,7 +315,7 @@ static uint32_t type_msix_max(const vnet_profile *p, uint32_t type)
     return type == VNET_FN_VF ? p->vf_msix : p->pf_msix;
 }
 
-static int check_queues(vnet_dpu *dpu, uint32_t num_queues, uint32_t num_msix)
+static int check_queues(struct dpu *dpu, uint32_t num_queues, uint32_t num_msix)
 {
     uint32_t limit = dpu->prof.max_virtqueues < num_msix ? dpu->prof.max_virtqueues : num_msix;
     if (num_queues < 2)
@@ -372,7 +329,7 @@ static int check_queues(vnet_dpu *dpu, uint32_t num_queues, uint32_t num_msix)
     return VNET_OK;
 }
 
-static int check_features(vnet_dpu *dpu, uint64_t features, uint32_t num_queues,
+static int check_features(struct dpu *dpu, uint64_t features, uint32_t num_queues,
                           bool transitional)
 {
     uint64_t extra = features & ~dpu->prof.supported_features;
@@ -380,39 +337,39 @@ static int check_features(vnet_dpu *dpu, uint64_t features, uint32_t num_queues,
         return fail(dpu, VNET_E_FEATURES_UNSUPPORTED,
                     "features 0x%llx are not supported (supported: 0x%llx)",
                     (unsigned long long)extra, (unsigned long long)dpu->prof.supported_features);
-    if (!transitional && !(features & VNET_F_VERSION_1))
+    if (!transitional && !(features & F_VERSION_1))
         return fail(dpu, VNET_E_FEATURES_CONFLICT,
                     "a non-transitional device must offer VIRTIO_F_VERSION_1 (bit 32)");
     bool has_ctrl = (num_queues & 1u) != 0;
-    if ((features & VNET_F_CTRL_VQ) && !has_ctrl)
+    if ((features & F_CTRL_VQ) && !has_ctrl)
         return fail(dpu, VNET_E_FEATURES_CONFLICT,
                     "CTRL_VQ offered but %u queues leave no control queue (use an odd count)",
                     num_queues);
-    if ((features & F_NEEDS_CTRL_VQ) && !(features & VNET_F_CTRL_VQ))
+    if ((features & F_NEEDS_CTRL_VQ) && !(features & F_CTRL_VQ))
         return fail(dpu, VNET_E_FEATURES_CONFLICT,
                     "features 0x%llx need VIRTIO_NET_F_CTRL_VQ (bit 17)",
                     (unsigned long long)(features & F_NEEDS_CTRL_VQ));
-    if (num_queues / 2 > 1 && !(features & VNET_F_MQ))
+    if (num_queues / 2 > 1 && !(features & F_MQ))
         return fail(dpu, VNET_E_FEATURES_CONFLICT,
                     "%u queue pairs need VIRTIO_NET_F_MQ (bit 22)", num_queues / 2);
     return VNET_OK;
 }
 
-static bool sf_in_use(vnet_dpu *dpu, const char *ib, uint32_t sf_num)
+static bool sf_in_use(struct dpu *dpu, const char *ib, uint32_t sf_num)
 {
     for (uint32_t i = 0; i < dpu->nslots; i++) {
-        struct vnet_fn *f = dpu->slots[i];
+        struct fn *f = dpu->slots[i];
         if (f && f->info.sf_num == sf_num && strcmp(f->info.ib_device, ib) == 0)
             return true;
     }
     return false;
 }
 
-static struct vnet_fn *find_by_position(vnet_dpu *dpu, uint32_t type, int32_t pf, int32_t vf,
+static struct fn *find_by_position(struct dpu *dpu, uint32_t type, int32_t pf, int32_t vf,
                                         int32_t port)
 {
     for (uint32_t i = 0; i < dpu->nslots; i++) {
-        struct vnet_fn *f = dpu->slots[i];
+        struct fn *f = dpu->slots[i];
         if (!f || f->info.type != type)
             continue;
         if (type == VNET_FN_HOTPLUG_PF && f->info.port == port)
@@ -425,14 +382,14 @@ static struct vnet_fn *find_by_position(vnet_dpu *dpu, uint32_t type, int32_t pf
     return NULL;
 }
 
-static int grow_slots(vnet_dpu *dpu)
+static int grow_slots(struct dpu *dpu)
 {
     if (dpu->nslots < dpu->capslots)
         return VNET_OK;
     if (dpu->capslots >= UINT32_MAX / 2)
         return fail(dpu, VNET_E_NO_MEMORY, "function handles exhausted");
     uint32_t cap = dpu->capslots ? dpu->capslots * 2 : 64;
-    struct vnet_fn **s = realloc(dpu->slots, (size_t)cap * sizeof *s);
+    struct fn **s = realloc(dpu->slots, (size_t)cap * sizeof *s);
     if (!s)
         return fail(dpu, VNET_E_NO_MEMORY, "out of memory");
     dpu->slots = s;
@@ -441,7 +398,7 @@ static int grow_slots(vnet_dpu *dpu)
 }
 
 /* Places a new function: position, BDF, ids. Caller holds the lock. */
-static int place(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *i)
+static int place(struct dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *i)
 {
     const vnet_profile *p = &dpu->prof;
     uint32_t bus, dev = 0, fn = 0;
@@ -514,7 +471,7 @@ static int place(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *i)
     return VNET_OK;
 }
 
-static int assign_sf(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *i,
+static int assign_sf(struct dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *i,
                      const vnet_ib_device *ib)
 {
     const vnet_profile *p = &dpu->prof;
@@ -541,7 +498,13 @@ static int assign_sf(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *i,
     return VNET_OK;
 }
 
-int vnet_fn_create(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *out)
+static void fill(struct fn *fn, vnet_fn_info *out)
+{
+    *out = fn->info;
+    device_fill_info(fn->dev, out);
+}
+
+int dpu_fn_create(struct dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *out)
 {
     if (!dpu || !s)
         return VNET_E_INVALID_ARGUMENT;
@@ -564,8 +527,7 @@ int vnet_fn_create(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *out)
             strcat(known, k ? ", " : "");
             strcat(known, p->ib_devices[k].name);
         }
-        rc = fail(dpu, VNET_E_IB_DEVICE_UNKNOWN, "ib device '%s' is unknown (known: %s)",
-                  s->ib_device, known);
+        rc = fail(dpu, VNET_E_IB_DEVICE_UNKNOWN, "ib device '%s' is unknown (known: %s)", s->ib_device, known);
         goto out;
     }
     if (s->type > VNET_FN_VF) {
@@ -573,19 +535,16 @@ int vnet_fn_create(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *out)
         goto out;
     }
     if (s->num_msix && (s->num_msix < 2 || s->num_msix > type_msix_max(p, s->type))) {
-        rc = fail(dpu, VNET_E_MSIX_INVALID, "MSI-X count %u is outside [2, %u]", s->num_msix,
-                  type_msix_max(p, s->type));
+        rc = fail(dpu, VNET_E_MSIX_INVALID, "MSI-X count %u is outside [2, %u]", s->num_msix, type_msix_max(p, s->type));
         goto out;
     }
     if ((rc = check_mac(dpu, s->mac)) || (rc = check_mtu(dpu, s->mtu)) ||
-        (rc = check_queues(dpu, s->num_queues, msix)) ||
-        (rc = check_queue_size(dpu, s->max_queue_size)) ||
+        (rc = check_queues(dpu, s->num_queues, msix)) || (rc = check_queue_size(dpu, s->max_queue_size)) ||
         (rc = check_features(dpu, s->features, s->num_queues, s->transitional != 0)) ||
-        (rc = place(dpu, s, &i)) || (rc = assign_sf(dpu, s, &i, ib)) ||
-        (rc = grow_slots(dpu)))
+        (rc = place(dpu, s, &i)) || (rc = assign_sf(dpu, s, &i, ib)) || (rc = grow_slots(dpu)))
         goto out;
 
-    struct vnet_fn *fn = calloc(1, sizeof *fn);
+    struct fn *fn = calloc(1, sizeof *fn);
     if (!fn) {
         rc = fail(dpu, VNET_E_NO_MEMORY, "out of memory");
         goto out;
@@ -599,12 +558,13 @@ int vnet_fn_create(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *out)
     i.num_msix = (uint16_t)msix;
     i.transitional = s->transitional ? 1 : 0;
     i.device_features = s->features;
-    i.net_status = 1; /* VIRTIO_NET_S_LINK_UP: the SF side is up from creation */
+    i.net_status = VIRTIO_NET_S_LINK_UP; /* the SF side is up from creation */
     i.speed_mbps = p->link_speed_mbps;
     i.duplex = 1;
     i.event_mode = VNET_EVENT_MODE_EVENT;
     fn->info = i;
-    fn->dev = dev_new(dpu, &fn->info);
+    fn->pos = position_of(p, &i);
+    fn->dev = device_new(&dpu->env, &fn->info, counters_claim(&dpu->counters, fn->pos));
     if (!fn->dev) {
         free(fn);
         rc = fail(dpu, VNET_E_NO_MEMORY, "out of memory");
@@ -612,78 +572,76 @@ int vnet_fn_create(vnet_dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *out)
     }
     if (dpu->started) {
         char why[160];
-        if (dev_open(fn->dev, i.vuid, i.sf_rep, why, sizeof why)) {
+        if (device_open(fn->dev, i.vuid, i.sf_rep, why, sizeof why)) {
             rc = fail(dpu, VNET_E_SYSTEM, "%s: data path: %s", i.vuid, why);
             pthread_mutex_unlock(&dpu->lock);
-            fn_free(fn, false);
+            fn_free(dpu, fn, false);
             return rc;
         }
     }
+    counters_publish(&dpu->counters, fn->pos, i.handle, i.num_queues);
     dpu->slots[dpu->nslots++] = fn;
     dpu->live++;
-    if (out) {
-        *out = fn->info;
-        dev_fill_info(fn->dev, out);
-    }
+    if (out)
+        fill(fn, out);
     rc = VNET_OK;
 out:
     pthread_mutex_unlock(&dpu->lock);
     return rc;
 }
 
-int vnet_fn_destroy(vnet_dpu *dpu, uint32_t handle)
+int dpu_fn_destroy(struct dpu *dpu, uint32_t handle)
 {
-    struct vnet_fn *fn;
+    struct fn *fn;
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
     dpu->slots[handle - 1] = NULL;
     dpu->live--;
     pthread_mutex_unlock(&dpu->lock);
-    fn_free(fn, false); /* without the lock: the data path may need it to finish */
+    fn_free(dpu, fn, false); /* without the lock: the data path may need it to finish */
     return VNET_OK;
 }
 
-static bool driver_bound(const struct vnet_fn *fn)
+/* Whether the host's driver holds the device: DRIVER or DRIVER_OK written
+ * and not reset. Its config may not change under it. */
+static bool driver_bound(const struct fn *fn)
 {
-    uint8_t s = __atomic_load_n(&fn->dev->status, __ATOMIC_ACQUIRE);
-    return (s & (VNET_STATUS_DRIVER | VNET_STATUS_DRIVER_OK)) != 0;
+    return (dev_status(fn->dev) & (VNET_STATUS_DRIVER | VNET_STATUS_DRIVER_OK)) != 0;
 }
 
-int vnet_fn_modify(vnet_dpu *dpu, uint32_t handle, const vnet_fn_mod *m, vnet_fn_info *out)
+int dpu_fn_modify(struct dpu *dpu, uint32_t handle, const vnet_fn_mod *m, vnet_fn_info *out)
 {
     if (!m)
         return VNET_E_INVALID_ARGUMENT;
-    struct vnet_fn *fn;
+    struct fn *fn;
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
-    const uint32_t needs_unbound = VNET_MOD_MAC | VNET_MOD_MTU | VNET_MOD_FEATURES |
-                                   VNET_MOD_MAX_QUEUE_SIZE | VNET_MOD_NUM_MSIX;
+    const uint32_t needs_unbound = VNET_MOD_MAC | VNET_MOD_MTU | VNET_MOD_FEATURES | VNET_MOD_MAX_QUEUE_SIZE | VNET_MOD_NUM_MSIX;
+    vnet_fn_info n = fn->info;
     if (m->mask & ~(needs_unbound | VNET_MOD_LINK)) {
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "unknown modify mask bits 0x%x", m->mask);
         goto out;
     }
-    vnet_fn_info n = fn->info;
+    if ((m->mask & VNET_MOD_NUM_MSIX) && n.type != VNET_FN_VF) {
+        /* Checked before the driver: on a PF the answer does not depend on it. */
+        rc = fail(dpu, VNET_E_NOT_SUPPORTED, "%s is a %s: the MSI-X count is set per VF only", n.vuid,
+                  n.type == VNET_FN_STATIC_PF ? "static PF" : "hot-plugged PF");
+        goto out;
+    }
     if ((m->mask & needs_unbound) && driver_bound(fn)) {
-        rc = fail(dpu, VNET_E_DRIVER_BOUND,
-                  "%s: the host driver is bound (status 0x%x); unbind it, modify, then bind",
-                  n.vuid, __atomic_load_n(&fn->dev->status, __ATOMIC_ACQUIRE));
+        rc = fail(dpu, VNET_E_DRIVER_BOUND, "%s: the host driver is bound (status 0x%x); unbind it, modify, then bind",
+                  n.vuid, dev_status(fn->dev));
         goto out;
     }
     if (m->mask & VNET_MOD_NUM_MSIX) {
-        if (n.type != VNET_FN_VF) {
-            rc = fail(dpu, VNET_E_NOT_SUPPORTED, "MSI-X count can only be changed on a VF");
-            goto out;
-        }
         if (m->num_msix < 2 || m->num_msix > dpu->prof.vf_msix) {
-            rc = fail(dpu, VNET_E_MSIX_INVALID, "MSI-X count %u is outside [2, %u]", m->num_msix,
-                      dpu->prof.vf_msix);
+            rc = fail(dpu, VNET_E_MSIX_INVALID, "MSI-X count %u is outside [2, %u]", m->num_msix, dpu->prof.vf_msix);
             goto out;
         }
         if (n.num_queues > m->num_msix) {
-            rc = fail(dpu, VNET_E_MSIX_INVALID, "MSI-X count %u is below the %u queues",
-                      m->num_msix, n.num_queues);
+            rc = fail(dpu, VNET_E_MSIX_INVALID, "MSI-X count %u is below the %u queues", m->num_msix, n.num_queues);
             goto out;
         }
         n.num_msix = m->num_msix;
@@ -709,56 +667,50 @@ int vnet_fn_modify(vnet_dpu *dpu, uint32_t handle, const vnet_fn_mod *m, vnet_fn
         n.max_queue_size = m->max_queue_size;
     }
     if (m->mask & VNET_MOD_LINK)
-        n.net_status = (uint16_t)((n.net_status & ~1u) | (m->link_up ? 1u : 0u));
+        n.net_status = (uint16_t)((n.net_status & ~VIRTIO_NET_S_LINK_UP) | (m->link_up ? VIRTIO_NET_S_LINK_UP : 0u));
     fn->info = n;
-    dev_set_config(fn->dev, &fn->info);
-    if (out) {
-        *out = n;
-        dev_fill_info(fn->dev, out);
-    }
+    device_set_config(fn->dev, &fn->info);
+    if (out)
+        fill(fn, out);
 out:
     pthread_mutex_unlock(&dpu->lock);
     return rc;
 }
 
-int vnet_fn_set_moderation(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t period_us,
-                           uint32_t max_count)
+int dpu_fn_set_moderation(struct dpu *dpu, uint32_t handle, uint32_t mode, uint32_t period_us, uint32_t max_count)
 {
-    struct vnet_fn *fn;
+    struct fn *fn;
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
     if (mode > VNET_EVENT_MODE_CQE)
-        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "event mode %u is neither event (0) nor cqe (1)",
-                  mode);
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "event mode %u is neither event (0) nor cqe (1)", mode);
     else if (period_us > 0xfff || max_count > 0xffff)
-        rc = fail(dpu, VNET_E_INVALID_ARGUMENT,
-                  "period %u us must be <= 4095 and max count %u <= 65535", period_us, max_count);
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "period %u us must be <= 4095 and max count %u <= 65535", period_us, max_count);
     else {
         fn->info.event_mode = (uint8_t)mode;
         fn->info.moderation_period_us = period_us;
         fn->info.moderation_max_count = max_count;
-        dev_set_config(fn->dev, &fn->info);
+        device_set_config(fn->dev, &fn->info);
     }
     pthread_mutex_unlock(&dpu->lock);
     return rc;
 }
 
-int vnet_fn_query(vnet_dpu *dpu, uint32_t handle, vnet_fn_info *out)
+int dpu_fn_query(struct dpu *dpu, uint32_t handle, vnet_fn_info *out)
 {
     if (!out)
         return VNET_E_INVALID_ARGUMENT;
-    struct vnet_fn *fn;
+    struct fn *fn;
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
-    *out = fn->info;
-    dev_fill_info(fn->dev, out);
+    fill(fn, out);
     pthread_mutex_unlock(&dpu->lock);
     return VNET_OK;
 }
 
-int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count)
+int dpu_fn_list(struct dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count)
 {
     if (!dpu || !count || (cap && !out))
         return VNET_E_INVALID_ARGUMENT;
@@ -767,10 +719,8 @@ int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count
     for (uint32_t i = 0; i < dpu->nslots; i++) {
         if (!dpu->slots[i])
             continue;
-        if (n < cap) {
-            out[n] = dpu->slots[i]->info;
-            dev_fill_info(dpu->slots[i]->dev, &out[n]);
-        }
+        if (n < cap)
+            fill(dpu->slots[i], &out[n]);
         n++;
     }
     *count = n;
@@ -783,76 +733,56 @@ int vnet_fn_list(vnet_dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count
  * transport: the path for a host that is simulated in-process (and for
  * tests). While a vhost-user front-end is attached, it owns these.
  */
-int vnet_fn_driver_write_status(vnet_dpu *dpu, uint32_t handle, uint8_t status)
+int dpu_fn_driver_write_status(struct dpu *dpu, uint32_t handle, uint8_t status)
 {
-    struct vnet_fn *fn;
+    struct fn *fn;
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
     struct dev *d = fn->dev;
-    if (__atomic_load_n(&d->connected, __ATOMIC_ACQUIRE)) {
+    if (atomic_load(&d->connected)) {
         rc = fail(dpu, VNET_E_NOT_SUPPORTED, "%s: a vhost-user front-end drives this device", fn->info.vuid);
     } else if (status == 0) {
         /* virtio 1.2, 2.1.2: writing 0 resets the device. */
-        __atomic_store_n(&d->status, 0, __ATOMIC_RELEASE);
-        __atomic_store_n(&d->features, 0, __ATOMIC_RELAXED);
+        dev_set_status(d, 0);
+        atomic_store_explicit(&d->features, 0, memory_order_relaxed);
     } else {
         /* 3.1.1: the device refuses FEATURES_OK when the driver accepted a
          * feature it did not offer; the bit then reads back clear. */
-        if ((status & VNET_STATUS_FEATURES_OK) && (d->features & ~fn->info.device_features))
+        if ((status & VNET_STATUS_FEATURES_OK) && (dev_features(d) & ~fn->info.device_features))
             status &= (uint8_t)~VNET_STATUS_FEATURES_OK;
-        __atomic_store_n(&d->status, status, __ATOMIC_RELEASE);
+        dev_set_status(d, status);
     }
     pthread_mutex_unlock(&dpu->lock);
     return rc;
 }
 
-int vnet_fn_driver_write_features(vnet_dpu *dpu, uint32_t handle, uint64_t features)
+int dpu_fn_driver_write_features(struct dpu *dpu, uint32_t handle, uint64_t features)
 {
-    struct vnet_fn *fn;
+    struct fn *fn;
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
     struct dev *d = fn->dev;
-    if (__atomic_load_n(&d->connected, __ATOMIC_ACQUIRE))
+    if (atomic_load(&d->connected))
         rc = fail(dpu, VNET_E_NOT_SUPPORTED, "%s: a vhost-user front-end drives this device", fn->info.vuid);
-    else if (__atomic_load_n(&d->status, __ATOMIC_ACQUIRE) & VNET_STATUS_FEATURES_OK)
+    else if (dev_status(d) & VNET_STATUS_FEATURES_OK)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "features are fixed once FEATURES_OK is set");
     else
-        __atomic_store_n(&d->features, features, __ATOMIC_RELAXED);
+        atomic_store_explicit(&d->features, features, memory_order_relaxed);
     pthread_mutex_unlock(&dpu->lock);
     return rc;
 }
 
-int vnet_counters_snapshot(vnet_dpu *dpu, vnet_queue_counters *out, uint32_t cap,
-                           uint32_t *count)
+int dpu_counters_snapshot(struct dpu *dpu, vnet_queue_counters *out, uint32_t cap, uint32_t *count)
 {
     if (!dpu || !count || (cap && !out))
         return VNET_E_INVALID_ARGUMENT;
-    pthread_mutex_lock(&dpu->lock);
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < dpu->nslots; i++) {
-        struct vnet_fn *f = dpu->slots[i];
-        if (!f)
-            continue;
-        for (uint16_t q = 0; q < f->dev->nq; q++, n++) {
-            if (n >= cap)
-                continue;
-            struct vq *v = &f->dev->vq[q];
-            pthread_mutex_lock(&v->lock);
-            out[n] = v->c;
-            out[n].enabled = v->started && v->enabled;
-            out[n].hw_available_index = v->ring.last_avail;
-            out[n].hw_used_index = v->ring.used_idx;
-            pthread_mutex_unlock(&v->lock);
-        }
-    }
-    *count = n;
-    pthread_mutex_unlock(&dpu->lock);
+    *count = shm_read(dpu->counters.base, dpu->counters.size, out, cap);
     return VNET_OK;
 }
 
-int vnet_dpu_set_idle_poll(vnet_dpu *dpu, uint32_t idle_poll_us)
+int dpu_set_idle_poll(struct dpu *dpu, uint32_t idle_poll_us)
 {
     if (!dpu)
         return VNET_E_INVALID_ARGUMENT;
@@ -862,82 +792,192 @@ int vnet_dpu_set_idle_poll(vnet_dpu *dpu, uint32_t idle_poll_us)
         pthread_mutex_unlock(&dpu->lock);
         return rc;
     }
-    atomic_store(&dpu->idle_poll_ns, (uint64_t)idle_poll_us * 1000u);
+    atomic_store(&dpu->env.idle_poll_ns, (uint64_t)idle_poll_us * 1000u);
     return VNET_OK;
 }
 
-int vnet_dpu_start(vnet_dpu *dpu, const char *socket_dir, uint32_t workers, uint32_t default_backend,
-                   uint32_t flags)
+/* Client mode, every second on the control thread: connect the devices
+ * whose front-end was not listening yet. */
+static void retry_ready(struct evsrc *src, uint32_t events)
 {
-    if (!dpu || !socket_dir)
+    (void)events;
+    struct dpu *dpu = container_of(src, struct dpu, retry_src);
+    uint64_t v;
+    if (read(dpu->retry_fd, &v, sizeof v) != sizeof v)
+        return;
+    pthread_mutex_lock(&dpu->lock);
+    for (uint32_t i = 0; i < dpu->nslots; i++)
+        if (dpu->slots[i])
+            device_reconnect(dpu->slots[i]->dev);
+    pthread_mutex_unlock(&dpu->lock);
+}
+
+int dpu_start(struct dpu *dpu, const vnet_start_params *params)
+{
+    if (!dpu || !params)
         return VNET_E_INVALID_ARGUMENT;
     pthread_mutex_lock(&dpu->lock);
     int rc = VNET_OK;
     struct stat st;
+    const char *dir = params->socket_dir;
     if (dpu->started)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "the data path is already started");
-    else if (workers < 1 || workers > MAX_WORKERS)
-        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "workers %u is outside [1, %u]", workers, MAX_WORKERS);
-    else if (flags & ~VNET_START_CLIENT)
-        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "unknown start flags 0x%x", flags);
-    else if (default_backend > VNET_BACKEND_AUTO)
-        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "backend %u is unknown", default_backend);
-    else if (strlen(socket_dir) + 1 + VNET_VUID_LEN + 5 >= SOCK_PATH_MAX)
-        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "socket directory %s is too long for unix socket paths", socket_dir);
-    else if (stat(socket_dir, &st) || !S_ISDIR(st.st_mode))
-        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "socket directory %s does not exist", socket_dir);
+    else if (!str_terminated(dir, sizeof params->socket_dir))
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "the socket directory is not a terminated string");
+    else if (params->workers < 1 || params->workers > ENGINE_MAX_WORKERS)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "workers %u is outside [1, %u]", params->workers, ENGINE_MAX_WORKERS);
+    else if (params->flags & ~VNET_START_CLIENT)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "unknown start flags 0x%x", params->flags);
+    else if (params->default_backend > VNET_BACKEND_AUTO)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "backend %u is unknown", params->default_backend);
+    else if (params->idle_poll_us > 1000000u)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "idle poll %u us is outside [0, 1000000]", params->idle_poll_us);
+    else if (strlen(dir) + 1 + VNET_VUID_LEN + 5 >= SOCK_PATH_MAX)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "socket directory %s is too long for unix socket paths", dir);
+    else if (stat(dir, &st) || !S_ISDIR(st.st_mode))
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "socket directory %s does not exist", dir);
     if (rc) {
         pthread_mutex_unlock(&dpu->lock);
         return rc;
     }
-    snprintf(dpu->sock_dir, sizeof dpu->sock_dir, "%s", socket_dir);
-    dpu->default_backend = (uint8_t)default_backend;
-    int e = engine_start(dpu, workers);
+    int e = engine_start(&dpu->eng, params->workers);
     if (e) {
         rc = fail(dpu, VNET_E_SYSTEM, "data path threads: %s", strerror(-e));
         pthread_mutex_unlock(&dpu->lock);
         return rc;
     }
+    dpu->params = *params;
+    snprintf(dpu->env.sock_dir, sizeof dpu->env.sock_dir, "%s", dir);
+    dpu->env.client = params->flags & VNET_START_CLIENT;
+    dpu->env.default_backend = (uint8_t)params->default_backend;
+    atomic_store(&dpu->env.idle_poll_ns, (uint64_t)params->idle_poll_us * 1000u);
     dpu->started = true;
-    dpu->client = flags & VNET_START_CLIENT;
-    if (dpu->client) {
+    if (dpu->env.client) {
         dpu->retry_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
         struct itimerspec every = {{1, 0}, {1, 0}};
-        dpu->retry_src = (struct evsrc){EV_RETRY, dpu};
+        dpu->retry_src.ready = retry_ready;
         if (dpu->retry_fd < 0 || timerfd_settime(dpu->retry_fd, 0, &every, NULL) ||
-            engine_watch(&dpu->ctl, dpu->retry_fd, &dpu->retry_src, EPOLLIN))
+            engine_watch(&dpu->eng.ctl, dpu->retry_fd, &dpu->retry_src, EPOLLIN))
             rc = fail(dpu, VNET_E_SYSTEM, "reconnect timer: %s", strerror(errno));
     }
     for (uint32_t i = 0; i < dpu->nslots && !rc; i++) {
-        struct vnet_fn *f = dpu->slots[i];
+        struct fn *f = dpu->slots[i];
         char why[160];
-        if (f && dev_open(f->dev, f->info.vuid, f->info.sf_rep, why, sizeof why))
+        if (f && device_open(f->dev, f->info.vuid, f->info.sf_rep, why, sizeof why))
             rc = fail(dpu, VNET_E_SYSTEM, "%s: data path: %s", f->info.vuid, why);
     }
     pthread_mutex_unlock(&dpu->lock);
     return rc;
 }
 
-int vnet_fn_set_backend(vnet_dpu *dpu, uint32_t handle, uint32_t mode, uint32_t gen_size)
+int dpu_fn_set_backend(struct dpu *dpu, uint32_t handle, uint32_t mode, uint32_t gen_size)
 {
-    struct vnet_fn *fn;
+    struct fn *fn;
     int rc = acquire(dpu, handle, &fn);
     if (rc)
         return rc;
-    if (!dpu->started) {
+    if (!dpu->started)
         rc = fail(dpu, VNET_E_NOT_STARTED, "the data path is not started");
-    } else if (mode > VNET_BACKEND_GEN) {
+    else if (mode > VNET_BACKEND_GEN)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "backend %u is unknown", mode);
-    } else if (gen_size < 60 || gen_size > 9000) {
+    else if (gen_size < 60 || gen_size > 9000)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "generated frame size %u is outside [60, 9000]", gen_size);
-    } else {
-        struct dev *d = fn->dev;
-        pthread_rwlock_wrlock(&d->rw);
-        int e = net_set_backend(d, (uint8_t)mode, (uint16_t)gen_size, fn->info.sf_rep);
-        pthread_rwlock_unlock(&d->rw);
-        if (e)
-            rc = fail(dpu, VNET_E_SYSTEM, "%s", d->note);
+    else if (device_set_backend(fn->dev, (uint8_t)mode, (uint16_t)gen_size)) {
+        vnet_fn_info i;
+        fill(fn, &i);
+        rc = fail(dpu, VNET_E_SYSTEM, "%s", i.backend_note);
     }
     pthread_mutex_unlock(&dpu->lock);
     return rc;
+}
+
+/* Whether a function's socket is at `path`; caller holds the lock. */
+static bool owned(struct dpu *dpu, const char *path)
+{
+    for (uint32_t i = 0; i < dpu->nslots; i++)
+        if (dpu->slots[i] && strcmp(dpu->slots[i]->dev->path, path) == 0)
+            return true;
+    return false;
+}
+
+static uint32_t sweep_representors(struct dpu *dpu)
+{
+    char prefix[SOCK_PATH_MAX + 16];
+    int plen = snprintf(prefix, sizeof prefix, REP_ALIAS "%s/", dpu->env.sock_dir);
+    DIR *dir = opendir("/sys/class/net");
+    if (!dir)
+        return 0; /* no sysfs: no representors either */
+    uint32_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        if (e->d_name[0] == '.' || strlen(e->d_name) >= IFNAMSIZ)
+            continue;
+        char path[sizeof "/sys/class/net//ifalias" + sizeof e->d_name], alias[256];
+        snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", e->d_name);
+        FILE *f = fopen(path, "re");
+        if (!f)
+            continue;
+        bool got = fgets(alias, sizeof alias, f) != NULL;
+        fclose(f);
+        if (!got || strncmp(alias, prefix, (size_t)plen) != 0)
+            continue;
+        alias[strcspn(alias, "\n")] = '\0';
+        pthread_mutex_lock(&dpu->lock);
+        bool live = owned(dpu, alias + strlen(REP_ALIAS));
+        pthread_mutex_unlock(&dpu->lock);
+        if (!live && device_remove_representor(e->d_name) == 0)
+            n++;
+    }
+    closedir(dir);
+    return n;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+static uint32_t sweep_sockets(struct dpu *dpu)
+{
+    if (dpu->env.client)
+        return 0; /* the sockets are the front-ends' */
+    DIR *dir = opendir(dpu->env.sock_dir);
+    if (!dir)
+        return 0;
+    uint32_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        bool staged = ends_with(e->d_name, ".sock.new");
+        if (!staged && !ends_with(e->d_name, ".sock"))
+            continue;
+        char path[SOCK_PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", dpu->env.sock_dir, e->d_name);
+        pthread_mutex_lock(&dpu->lock);
+        /* <vuid>.sock.new: bound by a device a killed DPU was creating. */
+        bool live = !staged && owned(dpu, path);
+        pthread_mutex_unlock(&dpu->lock);
+        if (!live && unlink(path) == 0)
+            n++;
+    }
+    closedir(dir);
+    return n;
+}
+
+int dpu_sweep(struct dpu *dpu, uint32_t *representors, uint32_t *sockets)
+{
+    if (representors)
+        *representors = 0;
+    if (sockets)
+        *sockets = 0;
+    if (!dpu)
+        return VNET_E_INVALID_ARGUMENT;
+    if (!dpu_started(dpu))
+        return VNET_OK; /* no socket directory: nothing can be ours */
+    uint32_t r = sweep_representors(dpu), s = sweep_sockets(dpu);
+    if (representors)
+        *representors = r;
+    if (sockets)
+        *sockets = s;
+    return VNET_OK;
 }

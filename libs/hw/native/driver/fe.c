@@ -150,7 +150,7 @@ static int req_u64(struct fe *f, uint32_t req, uint64_t v)
 }
 
 /* Features, protocol features and ownership: the start of every session. */
-static int negotiate(struct fe *f, uint64_t features)
+int fe_negotiate(struct fe *f, uint64_t features)
 {
     uint64_t offered = 0, proto = 0;
     if (fe_request(f, VU_GET_FEATURES, 0, NULL, 0, NULL, 0, &offered, 8))
@@ -207,7 +207,7 @@ static int start_rings(struct fe *f)
 
 int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize)
 {
-    if (nq > FE_MAX_QUEUES || negotiate(f, features))
+    if (nq > FE_MAX_QUEUES || fe_negotiate(f, features))
         return -1;
     f->mem_size = FE_MEM;
     f->memfd = memfd_create("fe-mem", MFD_CLOEXEC);
@@ -239,7 +239,7 @@ int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize)
         off += (uint64_t)FE_BUF_SIZE * qsize;
         if (off > f->mem_size)
             return -1;
-        r->desc = (struct split_desc *)(f->mem + r->desc_off);
+        r->desc = (struct vring_desc *)(f->mem + r->desc_off);
         r->avail = (uint16_t *)(f->mem + r->avail_off);
         r->used = (uint16_t *)(f->mem + r->used_off);
         r->kick = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -255,7 +255,7 @@ int fe_reconnect(struct fe *f, const char *path)
     f->sock = -1;
     if (!f->mem || dial(f, path))
         return -1;
-    return negotiate(f, f->features) || send_mem_table(f) || start_rings(f) ? -1 : 0;
+    return fe_negotiate(f, f->features) || send_mem_table(f) || start_rings(f) ? -1 : 0;
 }
 
 static void kick(struct fe_ring *r)
@@ -283,7 +283,7 @@ int fe_send(struct fe *f, int q, const void *frame, size_t len)
     uint8_t *buf = f->mem + r->buf_off + (uint64_t)d * FE_BUF_SIZE;
     memset(buf, 0, HDR);
     memcpy(buf + HDR, frame, len);
-    r->desc[d] = (struct split_desc){fe_gpa(f, buf), (uint32_t)(HDR + len), 0, 0};
+    r->desc[d] = (struct vring_desc){fe_gpa(f, buf), (uint32_t)(HDR + len), 0, 0};
     publish(r, d);
     /* The new index must be visible before the device's flag is read. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -329,7 +329,7 @@ int fe_post_rx(struct fe *f, int q, int n)
         uint16_t d = r->next_desc;
         r->next_desc = (uint16_t)((d + 1) % r->num);
         uint8_t *buf = f->mem + r->buf_off + (uint64_t)d * FE_BUF_SIZE;
-        r->desc[d] = (struct split_desc){fe_gpa(f, buf), FE_BUF_SIZE, DESC_F_WRITE, 0};
+        r->desc[d] = (struct vring_desc){fe_gpa(f, buf), FE_BUF_SIZE, VRING_DESC_F_WRITE, 0};
         publish(r, d);
     }
     kick(r);

@@ -10,14 +10,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ring.h"
+#include <linux/virtio_ring.h>
 
 #define FE_MAX_QUEUES 16
 #define FE_BUF_SIZE 2048u
 
 struct fe_ring {
     uint16_t num;
-    struct split_desc *desc;
+    struct vring_desc *desc;
     uint16_t *avail;
     uint16_t *used;
     uint16_t avail_idx;
@@ -54,6 +54,9 @@ int fe_accept(struct fe *f, int listen_fd, int timeout_ms);
  * Returns 0, or -1 when the back-end closed the connection or failed. */
 int fe_request(struct fe *f, uint32_t req, uint32_t flags, const void *payload, uint32_t size,
                const int *fds, int nfds, void *reply, uint32_t reply_size);
+/* Features, protocol features (REPLY_ACK among them when offered) and
+ * ownership: the start of every session, without memory or rings. */
+int fe_negotiate(struct fe *f, uint64_t features);
 /* Negotiates `features` (masked by what the device offers) and starts `nq`
  * rings of `qsize` entries. */
 int fe_setup(struct fe *f, uint64_t features, int nq, uint16_t qsize);

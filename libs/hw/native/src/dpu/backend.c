@@ -1,0 +1,253 @@
+#include "backend.h"
+#include "notify.h"
+#include "rx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BURST 64
+#define MAX_FRAME 65536u
+
+static __thread uint8_t bounce[MAX_FRAME + 64];
+
+/* The TAP is served by the data-path worker 0: frames it delivers go to RX
+ * queue 0 under that queue's lock, whichever worker owns the queue. */
+static struct worker *tap_worker(struct dev *d) { return engine_worker(d->env->eng, 0); }
+
+static void tap_set_alias(const char *name, const struct dev *d)
+{
+    char path[64 + IFNAMSIZ];
+    snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", name);
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char alias[256];
+    int n = snprintf(alias, sizeof alias, "virtnet %s", d->path);
+    if (n > 0 && write(fd, alias, (size_t)n < sizeof alias ? (size_t)n : sizeof alias - 1) < 0) {
+        /* cosmetic: the representor works without its alias */
+    }
+    close(fd);
+}
+
+/* Creates the TAP netdev `name`, or attaches to it when it exists (a
+ * persistent one a previous DPU left). An fd, or -errno. */
+static int attach_tap(const char *name, int flags)
+{
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | flags);
+    if (fd < 0)
+        return -errno;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    snprintf(ifr.ifr_name, IFNAMSIZ, "%s", name);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+static int open_tap(struct dev *d)
+{
+    int fd = attach_tap(d->sf_rep, O_NONBLOCK);
+    if (fd < 0)
+        return fd;
+    int sz = (int)d->hdr_len;
+    ioctl(fd, TUNSETVNETHDRSZ, &sz);
+    if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
+        /* still usable, only not kept across a DPU restart */
+    }
+    tap_set_alias(d->sf_rep, d);
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s >= 0) {
+        struct ifreq r;
+        memset(&r, 0, sizeof r);
+        snprintf(r.ifr_name, IFNAMSIZ, "%s", d->sf_rep);
+        pthread_mutex_lock(&d->cfg);
+        r.ifr_mtu = d->mtu;
+        pthread_mutex_unlock(&d->cfg);
+        ioctl(s, SIOCSIFMTU, &r);
+        if (ioctl(s, SIOCGIFFLAGS, &r) == 0) {
+            r.ifr_flags |= IFF_UP;
+            ioctl(s, SIOCSIFFLAGS, &r);
+        }
+        if (ioctl(s, SIOCGIFINDEX, &r) == 0)
+            d->tap_ifindex = r.ifr_ifindex;
+        close(s);
+    }
+    return fd;
+}
+
+static void close_tap(struct dev *d, bool keep)
+{
+    if (d->tap_fd < 0)
+        return;
+    struct worker *w = tap_worker(d);
+    if (w)
+        engine_unwatch(w, d->tap_fd);
+    if (!keep && ioctl(d->tap_fd, TUNSETPERSIST, 0) < 0) {
+        /* the last close removes it anyway unless someone else made it persistent */
+    }
+    close(d->tap_fd);
+    d->tap_fd = -1;
+    d->tap_ifindex = -1;
+    d->tap_armed = false;
+}
+
+int backend_set(struct dev *d, uint8_t mode, uint16_t gen_size)
+{
+    if (mode > VNET_BACKEND_AUTO)
+        return -EINVAL;
+    d->gen_size = gen_size;
+    if (mode == VNET_BACKEND_TAP || mode == VNET_BACKEND_AUTO) {
+        if (d->tap_fd < 0) {
+            int fd = open_tap(d);
+            if (fd < 0) {
+                if (mode == VNET_BACKEND_TAP) {
+                    dev_note(d, "TAP %s: %s", d->sf_rep, strerror(-fd));
+                    return fd;
+                }
+                dev_note(d, "echo: no TAP %s (%s)", d->sf_rep, strerror(-fd));
+                d->backend = VNET_BACKEND_ECHO;
+                return 0;
+            }
+            d->tap_fd = fd;
+            d->tap_armed = engine_watch(tap_worker(d), fd, &d->tap_src, EPOLLIN) == 0;
+        }
+        d->backend = VNET_BACKEND_TAP;
+        dev_note(d, "TAP %s", d->sf_rep);
+        return 0;
+    }
+    close_tap(d, false);
+    d->backend = mode;
+    static const char *names[] = {"echo", "tap", "sink", "generator"};
+    dev_note(d, "%s", names[mode]);
+    return 0;
+}
+
+void backend_close(struct dev *d, bool keep) { close_tap(d, keep); }
+
+int backend_remove_tap(const char *name)
+{
+    int fd = attach_tap(name, 0);
+    if (fd < 0)
+        return fd;
+    int rc = ioctl(fd, TUNSETPERSIST, 0) < 0 ? -errno : 0;
+    close(fd); /* the last close of a TAP that is not persistent removes it */
+    return rc;
+}
+
+void backend_tap_sync_hdr(struct dev *d)
+{
+    static __thread int last_fd = -1;
+    static __thread uint32_t last_len = 0;
+    if (d->tap_fd < 0 || (last_fd == d->tap_fd && last_len == d->hdr_len))
+        return;
+    int sz = (int)d->hdr_len;
+    ioctl(d->tap_fd, TUNSETVNETHDRSZ, &sz);
+    last_fd = d->tap_fd;
+    last_len = d->hdr_len;
+}
+
+/* Moves frames from the TAP into RX queue 0 while the driver has room;
+ * without room, stops reading (the kernel queues or drops) until the driver
+ * posts buffers and kicks. Caller holds d->rw. */
+static unsigned tap_to_rx(struct dev *d)
+{
+    struct vq *rx = &d->vq[0];
+    unsigned done = 0;
+    pthread_mutex_lock(&rx->lock);
+    backend_tap_sync_hdr(d);
+    while (done < BURST && d->tap_fd >= 0) {
+        if (!rx_ready(rx) || !ring_has_avail(&rx->ring)) {
+            if (d->tap_armed && engine_modify(tap_worker(d), d->tap_fd, &d->tap_src, 0) == 0)
+                d->tap_armed = false;
+            break;
+        }
+        ssize_t n = read(d->tap_fd, bounce, sizeof bounce);
+        if (n <= (ssize_t)d->hdr_len)
+            break;
+        if (rx_put(d, rx, bounce, bounce + d->hdr_len, (size_t)n - d->hdr_len) == 0)
+            done++;
+    }
+    notify_completed(rx, done);
+    CNT_SET(rx->c->hw_available_index, rx->ring.last_avail);
+    pthread_mutex_unlock(&rx->lock);
+    return done;
+}
+
+void backend_tap_ready(struct evsrc *src, uint32_t events)
+{
+    (void)events;
+    struct dev *d = container_of(src, struct dev, tap_src);
+    pthread_rwlock_rdlock(&d->rw);
+    tap_to_rx(d);
+    pthread_rwlock_unlock(&d->rw);
+}
+
+void backend_rx_room(struct dev *d)
+{
+    if (!d->tap_armed && d->tap_fd >= 0 && engine_modify(tap_worker(d), d->tap_fd, &d->tap_src, EPOLLIN) == 0)
+        d->tap_armed = true;
+    tap_to_rx(d);
+}
+
+static size_t gen_frame(struct dev *d, uint8_t *f)
+{
+    size_t len = d->gen_size < 60 ? 60 : d->gen_size > 9000 ? 9000 : d->gen_size;
+    memset(f, 0, len);
+    pthread_mutex_lock(&d->cfg);
+    memcpy(f, d->mac, 6); /* to the driver's MAC */
+    pthread_mutex_unlock(&d->cfg);
+    memcpy(f + 6, (const uint8_t[]){0x02, 0x56, 0x4e, 0x47, 0x45, 0x4e}, 6);
+    f[12] = 0x08; /* IPv4 */
+    f[14] = 0x45;
+    uint16_t ip_len = (uint16_t)(len - 14);
+    f[16] = (uint8_t)(ip_len >> 8);
+    f[17] = (uint8_t)ip_len;
+    f[22] = 64;
+    f[23] = 17; /* UDP */
+    memcpy(f + 26, (const uint8_t[]){198, 18, 0, 1, 198, 18, 0, 2}, 8);
+    uint32_t sum = 0;
+    for (int i = 14; i < 34; i += 2)
+        sum += (uint32_t)(f[i] << 8 | f[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    f[24] = (uint8_t)(~sum >> 8);
+    f[25] = (uint8_t)~sum;
+    uint16_t udp_len = (uint16_t)(len - 34);
+    f[34] = 0x13, f[35] = 0x88, f[36] = 0x13, f[37] = 0x89; /* ports 5000 -> 5001 */
+    f[38] = (uint8_t)(udp_len >> 8);
+    f[39] = (uint8_t)udp_len;
+    memcpy(f + 42, &d->gen_seq, sizeof d->gen_seq);
+    return len;
+}
+
+unsigned backend_gen_burst(struct dev *d, struct vq *rx)
+{
+    unsigned done = 0;
+    uint8_t hdr[RX_HDR_MAX];
+    memset(hdr, 0, sizeof hdr);
+    /* The frame is built once per burst; only its sequence number changes. */
+    size_t len = gen_frame(d, bounce);
+    while (done < BURST && rx_ready(rx)) {
+        memcpy(bounce + 42, &d->gen_seq, sizeof d->gen_seq);
+        if (rx_put(d, rx, hdr, bounce, len)) {
+            CNT_ADD(rx->c->dropped, (uint64_t)-1); /* the generator only offers what fits */
+            break;
+        }
+        d->gen_seq++;
+        done++;
+    }
+    notify_completed(rx, done);
+    return done;
+}
