@@ -17,6 +17,7 @@ import { PrismaService } from './database/prisma.service.js';
 import { AuditService } from './devices/audit.service.js';
 import { DevicesController } from './devices/devices.controller.js';
 import { DevicesService } from './devices/devices.service.js';
+import { DpuSupervisor } from './devices/dpu-supervisor.js';
 import { HostService } from './hosts/host.js';
 import { EventBus } from './events/event-bus.js';
 import { EventsGateway } from './events/events.gateway.js';
@@ -44,7 +45,7 @@ export interface Boot {
 @Module({ providers: [OperationsService], controllers: [OperationsController], exports: [OperationsService] })
 class OperationsModule {}
 
-@Module({ imports: [OperationsModule], providers: [DevicesService, AuditService, HostService], controllers: [DevicesController], exports: [DevicesService, AuditService, HostService, OperationsModule] })
+@Module({ imports: [OperationsModule], providers: [DevicesService, AuditService, HostService, DpuSupervisor], controllers: [DevicesController], exports: [DevicesService, AuditService, HostService, DpuSupervisor, OperationsModule] })
 class DevicesModule {}
 
 /** validate, log, update and restart, recovery files, SR-IOV over REST. */

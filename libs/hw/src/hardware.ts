@@ -1,8 +1,9 @@
 /**
  * The hardware seen by the controller: a DPU that exposes virtio-net PCIe
- * functions to a host. NativeHardware implements it over libvnet (the
- * emulated DPU); a BlueField implementation over NVIDIA's libsnap would be a
- * second implementation of this same interface.
+ * functions to a host. Dpu implements it over libvnet, the driver library
+ * of the emulated DPU (a process of its own, vnet-dpu); a BlueField
+ * implementation over NVIDIA's libsnap would be a second implementation of
+ * this same interface.
  */
 
 export type FunctionKind = 'static' | 'hotplug' | 'vf';
@@ -107,6 +108,8 @@ export interface HwFunction {
   protocolFeatures: bigint;
   /** Malformed or unsupported vhost-user messages refused so far. */
   protocolErrors: number;
+  /** Front-end connections since the function was created (a reconnect counts one). */
+  connections: number;
 }
 
 export interface HwFunctionChange {
@@ -140,6 +143,8 @@ export interface HwQueueCounters {
   histogram: number[];
   /** Frames lost: no receive buffer, or a chain the device could not use. */
   dropped: number;
+  /** TX frames longer than the device's MTU allows, dropped. */
+  oversized: number;
   started: boolean;
   /** The driver broke the ring; it stays stopped until the device is reset. */
   broken: boolean;
@@ -168,6 +173,10 @@ export const HW_ERROR_CODES = [
   'FEATURES_CONFLICT',
   'SYSTEM_ERROR',
   'NOT_STARTED',
+  'DPU_UNAVAILABLE',
+  'NOT_PROVISIONED',
+  'ABI_MISMATCH',
+  'ALREADY_PROVISIONED',
 ] as const;
 export type HwErrorCode = (typeof HW_ERROR_CODES)[number] | 'UNKNOWN';
 
@@ -182,6 +191,23 @@ export class HwError extends Error {
   }
 }
 
+/** What the hardware says of itself. */
+export interface HwStatus {
+  /** The DPU answers; false while it is down (crashed, or being restarted). */
+  up: boolean;
+  /** Why it is down, when it is. */
+  reason: string | null;
+  pid: number | null;
+  version: string | null;
+  startedAt: Date | null;
+  /** Functions the DPU holds. */
+  functions: number;
+  /** Guest-memory faults the DPU absorbed (a driver shrank its memory under a device). */
+  faults: number;
+  /** DPU process starts seen by this controller (the first one included). */
+  starts: number;
+}
+
 export interface Hardware {
   readonly profile: HwProfile;
   readonly abiVersion: number;
@@ -191,33 +217,24 @@ export interface Hardware {
   setModeration(handle: number, mode: EventMode, periodUs: number, maxCount: number): HwFunction;
   query(handle: number): HwFunction;
   list(): HwFunction[];
-  /**
-   * Starts the data path: every function gets a vhost-user socket in
-   * socketDir, served by `workers` threads; `backend` is the default for
-   * new functions ('auto': a TAP when allowed, else echo). With `client`,
-   * devices connect to front-ends listening at those paths instead, and
-   * reconnect every second (DPDK virtio-user server=1).
-   */
-  start(socketDir: string, workers: number, backend: Backend | 'auto', client?: boolean): void;
   setBackend(handle: number, backend: Backend, genSize?: number): HwFunction;
   /**
-   * Removes TAP representors an earlier controller left for devices that no
-   * longer exist (an unplug cut short by a crash); returns how many. A
-   * representor outlives its controller (restart, crash, update) and is
-   * removed only when its device is destroyed.
+   * Removes what no function owns any more: TAP representors a crash left
+   * (an unplug cut short) and socket files of devices that are gone.
    */
-  sweepRepresentors(): number;
+  sweep(): { representors: number; sockets: number };
   /**
    * How long (microseconds, 0 to 1000000) a worker polls a ring that went
    * empty before it asks for kicks again and sleeps: the data-path
    * provider's trade-off between idle CPU and kicks under load.
    */
   setIdlePoll(us: number): void;
-  /** Counters of every queue of every function, read in one native call. */
+  /** Counters of every queue of every function, read without asking the DPU. */
   counters(): HwQueueCounters[];
   /** The host side of the status register (a driver writing it through the transport). */
   driverWriteStatus(handle: number, status: number): void;
   driverWriteFeatures(handle: number, features: bigint): void;
-  /** Releases the DPU: the controller goes away, its devices' sockets and representors stay. */
+  status(): HwStatus;
+  /** Lets go of the DPU: the controller goes away, the DPU and its devices stay. */
   close(): void;
 }

@@ -1,4 +1,6 @@
 export * from './hardware.js';
-export { NativeHardware, type ProfileOverrides } from './native-hardware.js';
+export { Dpu, type Attachment, type DpuOptions } from './dpu.js';
+export { dpuBinary, dpuFiles, runningDpu, startDpu, waitGone } from './dpu-process.js';
+export { Connection, resolveProfile, type DpuState, type ProfileOverrides, type StartOptions } from './native/connection.js';
 export { libraryCandidates } from './native/library.js';
 export * from './notify.js';

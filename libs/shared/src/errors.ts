@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   UPDATE_FAILED: { status: 500, summary: 'The new controller build did not take over; the running one keeps the devices' },
   SYSTEM_ERROR: { status: 500, summary: 'A system call of the data path failed (socket, TAP, thread)' },
   NOT_STARTED: { status: 409, summary: 'The data path is not started' },
+  DPU_UNAVAILABLE: { status: 503, summary: 'The DPU does not answer (its process died or is starting again); changes wait until it is back' },
   HOST_UNREACHABLE: { status: 503, summary: 'The host does not answer (vnet-host, or the VM\'s QMP socket)' },
   HOST_PLUG_FAILED: { status: 502, summary: 'The host refused to plug or unplug the device (QEMU said why)' },
   TIMEOUT: { status: 504, summary: 'The change did not take effect in time' },

@@ -1,11 +1,15 @@
 /**
- * The device lifecycle: hot-plug, unplug, modify, query, and recovery at
- * boot. The hardware engine holds the live devices; the database holds every
- * device the controller acknowledged, and is written before a change is
- * acknowledged, so a restart (even after SIGKILL) recreates exactly those.
+ * The device lifecycle: hot-plug, unplug, modify, query, and reconciliation
+ * at boot. The DPU holds the live devices (its own process: they outlive
+ * this controller); the database holds every device the controller
+ * acknowledged, and is written before a change is acknowledged. At start
+ * the two are reconciled: devices the DPU still runs are kept as they are
+ * (a restart or live update stops no frame), stored devices it lacks are
+ * created again (after a DPU crash, all of them), and functions no row
+ * backs are removed.
  */
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import type { Hardware, HwFunction, HwFunctionChange, HwFunctionSpec, HwQueueCounters } from '@virtnet/hw';
+import { HwError, type Hardware, type HwFunction, type HwFunctionChange, type HwFunctionSpec, type HwQueueCounters } from '@virtnet/hw';
 import {
   HotplugRequestSchema,
   ModifyDeviceParamsSchema,
@@ -46,8 +50,6 @@ import { AuditService, type Actor } from './audit.service.js';
 import { HostService } from '../hosts/host.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';
 import { OperationsService } from '../operations/operations.service.js';
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { toControllerInfo, toDevice, toQueueStats } from './device-view.js';
 
 type Note = (target: string, detail: string) => void;
@@ -55,20 +57,30 @@ type Note = (target: string, detail: string) => void;
 interface Live {
   handle: number;
   row: DeviceRow;
+  /** The function as last read from the DPU: what reads show while it is down. */
+  fn?: HwFunction;
 }
 
 export interface RecoveryReport {
+  /** Stored devices created again on the DPU. */
   recovered: number;
+  /** Static PFs and VFs created from the profile and virtnet.conf. */
   created: number;
+  /** Stored devices the DPU was still running, kept as they were. */
+  adopted: number;
+  /** Functions the DPU held that no stored device backs (a crash between the two), removed. */
+  removed: number;
   failed: { vuid: string; code: string; message: string }[];
 }
+
+const EMPTY_REPORT = (): RecoveryReport => ({ recovered: 0, created: 0, adopted: 0, removed: 0, failed: [] });
 
 @Injectable()
 export class DevicesService implements OnModuleInit {
   private readonly log = new Logger('devices');
   private readonly live = new Map<string, Live>();
   private readonly serializer = new Serializer();
-  private recovery: RecoveryReport = { recovered: 0, created: 0, failed: [] };
+  private recovery: RecoveryReport = EMPTY_REPORT();
   /** Why changes are refused (a live update or restart is handing over); null when they are not. */
   private frozen: string | null = null;
 
@@ -178,13 +190,59 @@ export class DevicesService implements OnModuleInit {
 
   /** The engine's functions that are live devices (recovery records, the host adapter's reconciliation). */
   functions(): HwFunction[] {
-    const handles = new Set([...this.live.values()].map((l) => l.handle));
-    return this.hw.list().filter((f) => handles.has(f.handle));
+    return this.snapshot().map((x) => x.fn);
   }
 
-  /** Recreates every stored device at its exact position, then the static PFs that have no row yet. */
+  /**
+   * Every live device with its function: read from the DPU (and kept), or
+   * while the DPU is down, as last seen with no driver attached, so that
+   * reads go on answering.
+   */
+  private snapshot(): { l: Live; fn: HwFunction }[] {
+    const lives = [...this.live.values()];
+    let fns: HwFunction[];
+    try {
+      fns = this.hw.list();
+    } catch (e) {
+      if (!(e instanceof HwError) || e.code !== 'DPU_UNAVAILABLE') throw e;
+      return lives.flatMap((l) => (l.fn ? [{ l, fn: whileDown(l.fn) }] : []));
+    }
+    const byHandle = new Map(fns.map((f) => [f.handle, f]));
+    const out: { l: Live; fn: HwFunction }[] = [];
+    for (const l of lives) {
+      const fn = byHandle.get(l.handle);
+      if (!fn) continue;
+      l.fn = fn;
+      out.push({ l, fn });
+    }
+    return out;
+  }
+
+  /**
+   * The DPU went away and a new one runs, empty: every stored device is
+   * created again at the same VUID, BDF, MAC and SF number. Runs alone, as
+   * a mutation does.
+   */
+  rebuild(): Promise<RecoveryReport> {
+    return this.serializer.run(async () => {
+      const gone = [...this.live.keys()];
+      this.live.clear();
+      this.recovery = await this.recover();
+      for (const vuid of gone) if (!this.live.has(vuid)) this.events.emit('device.removed', { vuid });
+      for (const l of this.live.values()) this.events.emit('device.updated', { device: this.present(this.hw.query(l.handle), l.row.createdAt) });
+      return this.recovery;
+    });
+  }
+
+  /**
+   * Reconciles the database with the DPU: stored devices the DPU runs are
+   * kept (set back to their stored settings if a crash cut a change short),
+   * the ones it lacks are created at their exact position, functions no row
+   * backs are removed; then the static PFs and VFs of the configuration
+   * that have no row yet are created.
+   */
   async recover(): Promise<RecoveryReport> {
-    const report: RecoveryReport = { recovered: 0, created: 0, failed: [] };
+    const report = EMPTY_REPORT();
     if (this.conf.recovery === false) {
       // virtnet.conf's recovery: 0: nothing of the last run is recreated; only the configured PFs and VFs are made anew.
       const forgotten = (await this.store.all()).length;
@@ -194,17 +252,33 @@ export class DevicesService implements OnModuleInit {
     const rows = await this.store.all();
     const order = { static: 0, vf: 1, hotplug: 2 } as Record<string, number>;
     rows.sort((a, b) => (order[a.kind] ?? 3) - (order[b.kind] ?? 3) || a.pfId - b.pfId || (a.vfId ?? -1) - (b.vfId ?? -1));
+    const running = new Map(this.hw.list().map((f) => [f.vuid, f]));
+    const stored = new Set(rows.map((r) => r.vuid));
+    // Functions no row backs go first: they may hold a position or MAC a stored device needs.
+    for (const fn of running.values()) {
+      if (stored.has(fn.vuid)) continue;
+      this.hw.destroy(fn.handle);
+      running.delete(fn.vuid);
+      report.removed++;
+      this.log.warn(`removed ${fn.vuid} (PF ${fn.pfId}${fn.vfId !== null ? ` VF ${fn.vfId}` : ''}) from the DPU: no stored device backs it (a crash came between the DPU and the database)`);
+    }
     for (const row of rows) {
       try {
-        const fn = this.hw.create(specFromRow(row));
-        if (fn.vuid !== row.vuid) {
-          this.hw.destroy(fn.handle);
-          throw new VirtnetError('INTERNAL', `recreated at ${fn.vuid} instead of ${row.vuid}: the DPU profile changed`);
+        const fn = running.get(row.vuid);
+        if (fn) {
+          this.live.set(row.vuid, { handle: fn.handle, row: await this.adopt(row, fn), fn });
+          report.adopted++;
+          continue;
+        }
+        const created = this.hw.create(specFromRow(row));
+        if (created.vuid !== row.vuid) {
+          this.hw.destroy(created.handle);
+          throw new VirtnetError('INTERNAL', `recreated at ${created.vuid} instead of ${row.vuid}: the DPU profile changed`);
         }
         if (row.eventMode !== 'event' || row.periodUs !== 0 || row.maxCount !== 0) {
-          this.hw.setModeration(fn.handle, row.eventMode === 'cqe' ? 'cqe' : 'event', row.periodUs, row.maxCount);
+          this.hw.setModeration(created.handle, row.eventMode === 'cqe' ? 'cqe' : 'event', row.periodUs, row.maxCount);
         }
-        this.live.set(row.vuid, { handle: fn.handle, row });
+        this.live.set(row.vuid, { handle: created.handle, row, fn: created });
         report.recovered++;
       } catch (e) {
         const err = toVirtnetError(e);
@@ -213,29 +287,38 @@ export class DevicesService implements OnModuleInit {
       }
     }
     await this.createConfiguredFunctions(rows, report);
-    this.sweepSockets();
-    const reps = this.hw.sweepRepresentors();
-    if (reps) this.log.warn(`removed ${reps} leftover representor netdev(s) of devices that no longer exist (an unplug cut short)`);
+    const swept = this.hw.sweep();
+    if (swept.representors) this.log.warn(`removed ${swept.representors} leftover representor netdev(s) of devices that no longer exist (an unplug cut short)`);
+    if (swept.sockets) this.log.log(`removed ${swept.sockets} vhost-user socket file(s) of devices that no longer exist`);
     const fallback = this.hw.list().find((f) => f.backend === 'echo' && f.backendNote.startsWith('echo:'));
     if (fallback) this.log.warn(`representors run in echo mode (RX receives what TX sent): ${fallback.backendNote}`);
-    this.log.log(`recovery: ${report.recovered} devices recovered, ${report.created} static PFs and VFs created, ${report.failed.length} failed`);
+    this.log.log(
+      `reconciled with the DPU: ${report.adopted} devices kept running, ${report.recovered} recreated, ${report.created} static PFs and VFs created, ${report.removed} unbacked functions removed, ${report.failed.length} failed`,
+    );
     return report;
   }
 
   /**
-   * Removes vhost-user sockets of devices that no longer exist (left by a
-   * controller killed before it could), and sockets a killed controller had
-   * bound but not yet renamed into place. Live devices keep theirs: a host
-   * watching the directory must not take a restart for an unplug. In client
-   * mode the sockets are the front-ends' and stay.
+   * A stored device the DPU still runs. A crash between a change on the DPU
+   * and its row leaves the two apart: the row (what was acknowledged) wins,
+   * unless the host driver has bound the device since, in which case the
+   * DPU's settings are kept and the row follows them.
    */
-  private sweepSockets(): void {
-    if (this.settings.vhostMode !== 'server') return;
-    const live = new Set(this.hw.list().map((f) => f.vhostSocket));
-    for (const f of readdirSync(this.settings.vhostDir)) {
-      const path = join(this.settings.vhostDir, f);
-      // <vuid>.sock.new: bound by a device the killed controller was creating, never renamed into place.
-      if ((f.endsWith('.sock') && !live.has(path)) || f.endsWith('.sock.new')) rmSync(path, { force: true });
+  private async adopt(row: DeviceRow, fn: HwFunction): Promise<DeviceRow> {
+    const want = specFromRow(row);
+    const apart =
+      fn.mac !== row.mac || fn.mtu !== row.mtu || fn.deviceFeatures !== want.features || fn.maxQueueSize !== row.maxQueueSize || (fn.kind === 'vf' && fn.numMsix !== row.numMsix);
+    const moderation = fn.eventMode !== row.eventMode || fn.moderationPeriodUs !== row.periodUs || fn.moderationMaxCount !== row.maxCount;
+    if (moderation) this.hw.setModeration(fn.handle, row.eventMode === 'cqe' ? 'cqe' : 'event', row.periodUs, row.maxCount);
+    if (!apart) return row;
+    try {
+      this.hw.modify(fn.handle, { mac: row.mac, mtu: row.mtu, features: want.features, maxQueueSize: row.maxQueueSize, ...(fn.kind === 'vf' ? { numMsix: row.numMsix } : {}) });
+      this.log.warn(`${row.vuid}: a change the database never recorded was undone on the DPU`);
+      return row;
+    } catch (e) {
+      const [updated] = await this.store.updateMany([{ vuid: row.vuid, patch: patchFromFunction(fn) }]);
+      this.log.warn(`${row.vuid}: the DPU runs settings the database lacks and the host driver holds them (${toVirtnetError(e).code}); the database now records them`);
+      return updated!;
     }
   }
 
@@ -505,7 +588,14 @@ export class DevicesService implements OnModuleInit {
   }
 
   private view(l: Live, withQueues: boolean): Device {
-    const fn = this.hw.query(l.handle);
+    let fn: HwFunction;
+    try {
+      fn = this.hw.query(l.handle);
+    } catch (e) {
+      if (!(e instanceof HwError) || e.code !== 'DPU_UNAVAILABLE' || !l.fn) throw e;
+      return this.present(whileDown(l.fn), l.row.createdAt, withQueues ? [] : undefined);
+    }
+    l.fn = fn;
     const queues = withQueues ? this.hw.counters().filter((q) => q.handle === l.handle) : undefined;
     return this.present(fn, l.row.createdAt, queues);
   }
@@ -528,12 +618,9 @@ export class DevicesService implements OnModuleInit {
 
   /** Every device, in (pf, vf) order, without queues. */
   devices(): Device[] {
-    const created = new Map([...this.live.values()].map((l) => [l.handle, l.row.createdAt]));
-    return this.hw
-      .list()
-      .filter((fn) => created.has(fn.handle))
-      .sort((a, b) => a.pfId - b.pfId || (a.vfId ?? -1) - (b.vfId ?? -1))
-      .map((fn) => this.present(fn, created.get(fn.handle)!));
+    return this.snapshot()
+      .sort((a, b) => a.fn.pfId - b.fn.pfId || (a.fn.vfId ?? -1) - (b.fn.vfId ?? -1))
+      .map(({ l, fn }) => this.present(fn, l.row.createdAt));
   }
 
   query(params: unknown): QueryResult {
@@ -718,6 +805,11 @@ export class DevicesService implements OnModuleInit {
       this.log.error(`could not restore ${before.vuid} after a failed change: ${(e as Error).message}`);
     }
   }
+}
+
+/** A function as last seen, while the DPU that held it is down: no driver, no queue running. */
+function whileDown(fn: HwFunction): HwFunction {
+  return { ...fn, connected: false, deviceStatus: 0, enabledQueues: 0, driverFeatures: 0n, backendNote: 'the DPU is down; the device comes back when it does' };
 }
 
 function describeTargets(targets: Live[]): string {

@@ -45,7 +45,9 @@ export class Telemetry implements OnModuleDestroy {
 
   private sample(): { at: number; now: Map<string, HwQueueCounters> } {
     const now = new Map<string, HwQueueCounters>();
-    for (const q of this.hw.counters()) now.set(`${q.handle}/${q.qid}`, q);
+    // While the DPU is down there are no counters: the sample is empty, and
+    // rates start again from the new DPU's first sample.
+    if (this.hw.status().up) for (const q of this.hw.counters()) now.set(`${q.handle}/${q.qid}`, q);
     return { at: Date.now(), now };
   }
 

@@ -1,5 +1,5 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { NativeHardware, type Hardware } from '@virtnet/hw';
+import { Dpu, type Attachment, type Hardware } from '@virtnet/hw';
 import type { VirtnetConf } from '@virtnet/shared';
 import { mkdirSync } from 'node:fs';
 import { SETTINGS, type Settings } from '../settings/settings.js';
@@ -8,40 +8,60 @@ import { datapathTuning } from '../providers/providers.js';
 import type { Inventory } from './inventory.js';
 
 export const HARDWARE = Symbol('HARDWARE');
+/** The same object as HARDWARE, with what only the emulated DPU has: its process. */
+export const DPU = Symbol('DPU');
+
+function describe(a: Attachment): string {
+  switch (a.kind) {
+    case 'started':
+      return `started the DPU process (pid ${a.pid}) and provisioned it`;
+    case 'provisioned':
+      return `provisioned the DPU process (pid ${a.pid}), which was running unprovisioned`;
+    case 'attached':
+      return `attached to the running DPU process (pid ${a.pid}) with its ${a.functions} function(s); the data path did not stop`;
+    case 'reset':
+      return `restarted the DPU process (now pid ${a.pid}): ${a.why}`;
+  }
+}
 
 /**
- * The emulated DPU with its data path running: one vhost-user socket per
- * device under <home>/vhost. Recovered devices get fresh sockets at the same
- * paths, where front-ends (QEMU with reconnect, DPDK, vnet-host) find them
- * again; leftovers of devices that are gone are swept after recovery.
+ * The DPU of this home: the running DPU process when there is one with this
+ * configuration (a controller restart or live update attaches to it, and
+ * no frame stops), else a new one. Every device gets a vhost-user socket
+ * under <home>/vhost; the DPU process owns them.
  */
-function openHardware(inv: Inventory, settings: Settings, conf: VirtnetConf): Hardware {
+async function openHardware(inv: Inventory, settings: Settings, conf: VirtnetConf): Promise<Dpu> {
   const log = new Logger('hardware');
   mkdirSync(settings.vhostDir, { recursive: true, mode: 0o755 });
-  const hw = new NativeHardware(inv.overrides);
   const { workers, idlePollUs } = datapathTuning(inv.provider, conf, settings.vqWorkers);
-  hw.setIdlePoll(idlePollUs);
-  hw.start(settings.vhostDir, workers, settings.datapath, settings.vhostMode === 'client');
+  const { dpu, attachment } = await Dpu.open({
+    home: settings.home,
+    profile: inv.overrides,
+    start: { socketDir: settings.vhostDir, workers, backend: settings.datapath, client: settings.vhostMode === 'client', idlePollUs },
+    log: (level, message) => (level === 'warn' ? log.warn(message) : log.log(message)),
+  });
+  log.log(describe(attachment));
   log.log(
     `data path: provider '${inv.provider}' (${inv.providerSource}), ${workers} worker thread(s) polling ${idlePollUs} us after the last packet, representors '${settings.datapath}', host '${settings.hostMode}', vhost-user ${settings.vhostMode} sockets in ${settings.vhostDir}`,
   );
-  return hw;
+  return dpu;
 }
 
-/** Owns the one hardware context of the process; closes it at shutdown. */
+/** Lets go of the DPU at shutdown: it keeps running, with its devices. */
 class HardwareLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(HARDWARE) private readonly hw: Hardware) {}
+  constructor(@Inject(DPU) private readonly dpu: Dpu) {}
   onApplicationShutdown(): void {
-    this.hw.close();
+    this.dpu.close();
   }
 }
 
 @Global()
 @Module({
   providers: [
-    { provide: HARDWARE, inject: [INVENTORY, SETTINGS, CONF], useFactory: openHardware },
+    { provide: DPU, inject: [INVENTORY, SETTINGS, CONF], useFactory: openHardware },
+    { provide: HARDWARE, inject: [DPU], useFactory: (dpu: Dpu): Hardware => dpu },
     HardwareLifecycle,
   ],
-  exports: [HARDWARE],
+  exports: [HARDWARE, DPU],
 })
 export class HardwareModule {}

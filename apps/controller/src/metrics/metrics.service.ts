@@ -37,6 +37,11 @@ export class MetricsService {
   private readonly kicks = this.counter('virtnet_queue_kicks_total', 'Notifications from the driver to the device', QUEUE_LABELS);
   private readonly calls = this.counter('virtnet_queue_calls_total', 'Notifications (interrupts) from the device to the driver', QUEUE_LABELS);
   private readonly broken = this.gauge('virtnet_queue_broken', '1 when the driver broke the ring (stopped until reset)', QUEUE_LABELS);
+  private readonly oversized = this.counter('virtnet_queue_oversized_frames_total', 'TX frames longer than the device MTU allows, dropped', QUEUE_LABELS);
+  private readonly protocolErrors = this.counter('virtnet_device_protocol_errors_total', 'vhost-user messages the device refused or found malformed', DEVICE_LABELS);
+  private readonly dpuUp = this.gauge('virtnet_dpu_up', '1 while the DPU process answers', []);
+  private readonly dpuStarts = this.gauge('virtnet_dpu_starts', 'DPU processes this controller started (the first one included)', []);
+  private readonly dpuFaults = this.gauge('virtnet_dpu_memory_faults', 'Guest-memory faults the DPU absorbed (a driver shrank its memory)', []);
 
   constructor(
     @Inject(HARDWARE) private readonly hw: Hardware,
@@ -55,9 +60,15 @@ export class MetricsService {
 
   /** Reads the hardware once and replaces every device and queue series (gone devices vanish). */
   private refresh(): void {
+    const dpu = this.hw.status();
+    this.dpuUp.set(dpu.up ? 1 : 0);
+    this.dpuStarts.set(dpu.starts);
+    this.dpuFaults.set(dpu.faults);
+    for (const m of [this.info, this.mtu, this.linkUp, this.driverOk, this.status, this.connected, this.queues, this.broken, this.packets, this.bytes, this.dropped, this.descErrors, this.kicks, this.calls, this.oversized, this.protocolErrors]) m.reset();
+    // While the DPU is down there is nothing to read: the device series go, virtnet_dpu_up says why.
+    if (!dpu.up) return;
     const handles = this.devices.handles();
     const fns = this.hw.list().filter((f) => handles.has(f.handle));
-    for (const m of [this.info, this.mtu, this.linkUp, this.driverOk, this.status, this.connected, this.queues, this.broken, this.packets, this.bytes, this.dropped, this.descErrors, this.kicks, this.calls]) m.reset();
     const byHandle = new Map<number, { labels: Record<(typeof DEVICE_LABELS)[number], string>; numQueues: number }>();
     for (const f of fns) {
       const labels = { vuid: f.vuid, pf: String(f.pfId), vf: f.vfId === null ? '' : String(f.vfId) };
@@ -69,6 +80,7 @@ export class MetricsService {
       this.status.set(labels, f.deviceStatus);
       this.connected.set(labels, f.connected ? 1 : 0);
       this.queues.set(labels, f.numQueues);
+      this.protocolErrors.inc(labels, f.protocolErrors);
     }
     const used = fns.filter((f) => f.kind === 'hotplug').length;
     this.ports.set({ state: 'used' }, used);
@@ -86,6 +98,7 @@ export class MetricsService {
       this.kicks.inc(labels, q.kicks);
       this.calls.inc(labels, q.calls);
       this.broken.set(labels, q.broken ? 1 : 0);
+      this.oversized.inc(labels, q.oversized);
     }
   }
 

@@ -10,6 +10,7 @@ import type { Inventory } from '../hardware/inventory.js';
 import { CONF } from '../hardware/tokens.js';
 import type { VirtnetConf } from '@virtnet/shared';
 import { UpdateService } from '../update/update.service.js';
+import { DpuSupervisor } from '../devices/dpu-supervisor.js';
 
 @Injectable()
 export class SystemService {
@@ -22,6 +23,7 @@ export class SystemService {
     @Inject(UpdateService) private readonly update: UpdateService,
     @Inject(INVENTORY) private readonly inventory: Inventory,
     @Inject(CONF) private readonly conf: VirtnetConf,
+    @Inject(DpuSupervisor) private readonly supervisor: DpuSupervisor,
   ) {}
 
   version(): VersionResult {
@@ -42,12 +44,9 @@ export class SystemService {
     } catch {
       database = 'error';
     }
-    let hardware: HealthResult['hardware'] = 'ok';
-    try {
-      this.hw.list();
-    } catch {
-      hardware = 'error';
-    }
+    const dpu = this.hw.status();
+    const { restarting, outage } = this.supervisor.last();
+    const hardware: HealthResult['hardware'] = dpu.up && !restarting ? 'ok' : 'error';
     const ok = database === 'ok' && hardware === 'ok' && this.devices.recoveryReport.failed.length === 0;
     return {
       status: ok ? 'ok' : 'degraded',
@@ -56,6 +55,17 @@ export class SystemService {
       database,
       hardware,
       provider: this.inventory.provider,
+      dpu: {
+        up: dpu.up,
+        state: restarting ? 'restarting' : dpu.up ? 'running' : 'down',
+        pid: dpu.pid,
+        version: dpu.version,
+        started_at: dpu.startedAt?.toISOString() ?? null,
+        reason: dpu.up ? null : dpu.reason,
+        starts: dpu.starts,
+        faults: dpu.faults,
+        last_outage: outage,
+      },
       recovery: { enabled: this.conf.recovery !== false, ...this.devices.recoveryReport },
     };
   }

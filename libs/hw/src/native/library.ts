@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ABI_STRUCTS } from './types.js';
 import { bindFunctions, type NativeFunctions } from './functions.js';
 
-export const EXPECTED_ABI = 2;
+export const EXPECTED_ABI = 3;
 const here = dirname(fileURLToPath(import.meta.url));
 /** libs/hw/native/build, from both src/native (tests) and dist/native (built). */
 const PACKAGE_BUILD = resolve(here, '../../native/build/libvnet.so');

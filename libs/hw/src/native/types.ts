@@ -11,6 +11,7 @@ export const HIST_BUCKETS = 8;
 export const MAX_IB_DEVICES = 3;
 export const PATH_LEN = 108;
 export const NOTE_LEN = 64;
+export const VERSION_LEN = 32;
 
 const name = () => koffi.array('char', NAME_LEN);
 const mac = () => koffi.array('uint8_t', 6, 'Array');
@@ -114,6 +115,7 @@ export const FnInfo = koffi.struct('vnet_fn_info', {
   rep_ifindex: 'int32_t',
   protocol_features: 'uint64_t',
   protocol_errors: 'uint64_t',
+  connections: 'uint64_t',
 });
 
 export const QueueCounters = koffi.struct('vnet_queue_counters', {
@@ -136,13 +138,36 @@ export const QueueCounters = koffi.struct('vnet_queue_counters', {
   calls: 'uint64_t',
   hist: koffi.array('uint64_t', HIST_BUCKETS, 'Array'),
   dropped: 'uint64_t',
+  oversized: 'uint64_t',
   started: 'uint8_t',
   broken: 'uint8_t',
   reserved: koffi.array('uint8_t', 6, 'Array'),
 });
 
+export const StartParams = koffi.struct('vnet_start_params', {
+  socket_dir: koffi.array('char', PATH_LEN),
+  workers: 'uint32_t',
+  default_backend: 'uint32_t',
+  flags: 'uint32_t',
+  idle_poll_us: 'uint32_t',
+});
+
+export const DpuState = koffi.struct('vnet_dpu_state', {
+  abi_version: 'uint32_t',
+  pid: 'int32_t',
+  provisioned: 'uint8_t',
+  reserved: koffi.array('uint8_t', 3, 'Array'),
+  functions: 'uint32_t',
+  started_at_ms: 'uint64_t',
+  provisioned_at_ms: 'uint64_t',
+  faults: 'uint64_t',
+  version: koffi.array('char', VERSION_LEN),
+  params: StartParams,
+  profile: Profile,
+});
+
 /** Struct ids of vnet_abi_struct_size(), in order. */
-export const ABI_STRUCTS = [Profile, FnSpec, FnMod, FnInfo, QueueCounters] as const;
+export const ABI_STRUCTS = [Profile, FnSpec, FnMod, FnInfo, QueueCounters, StartParams, DpuState] as const;
 
 /** Raw shapes as koffi decodes them (uint64 arrive as number or bigint). */
 export type U64 = number | bigint;
@@ -214,6 +239,7 @@ export interface RawFnInfo {
   rep_ifindex: number;
   protocol_features: U64;
   protocol_errors: U64;
+  connections: U64;
 }
 
 export interface RawQueueCounters {
@@ -236,6 +262,28 @@ export interface RawQueueCounters {
   calls: U64;
   hist: U64[];
   dropped: U64;
+  oversized: U64;
   started: number;
   broken: number;
+}
+
+export interface RawStartParams {
+  socket_dir: string;
+  workers: number;
+  default_backend: number;
+  flags: number;
+  idle_poll_us: number;
+}
+
+export interface RawDpuState {
+  abi_version: number;
+  pid: number;
+  provisioned: number;
+  functions: number;
+  started_at_ms: U64;
+  provisioned_at_ms: U64;
+  faults: U64;
+  version: string;
+  params: RawStartParams;
+  profile: RawProfile;
 }

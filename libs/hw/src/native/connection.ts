@@ -1,7 +1,8 @@
 /**
- * Layer 3 of the binding: the Hardware interface over libvnet. Converts
- * between camelCase TypeScript values and the C structs, turns negative
- * return codes into HwError, and owns the one native context it creates.
+ * Layer 3 of the binding: one libvnet context, that is one connection to a
+ * DPU process, with typed calls. Converts between camelCase TypeScript
+ * values and the C structs, turns negative return codes into HwError, and
+ * owns the native context it creates (close() frees it).
  */
 import koffi, { type TypeObject } from 'koffi';
 import {
@@ -11,25 +12,25 @@ import {
   type Backend,
   type EventMode,
   type FunctionKind,
-  type Hardware,
   type HwErrorCode,
   type HwFunction,
   type HwFunctionChange,
   type HwFunctionSpec,
   type HwProfile,
   type HwQueueCounters,
-} from './hardware.js';
-import { loadNative } from './native/library.js';
-import type { NativeFunctions } from './native/functions.js';
+} from '../hardware.js';
+import { loadNative } from './library.js';
+import type { NativeFunctions } from './functions.js';
 import {
   FnInfo,
   MAX_IB_DEVICES,
   QueueCounters,
+  type RawDpuState,
   type RawFnInfo,
   type RawProfile,
   type RawQueueCounters,
   type U64,
-} from './native/types.js';
+} from './types.js';
 
 const KINDS: FunctionKind[] = ['static', 'hotplug', 'vf'];
 const MODES: EventMode[] = ['event', 'cqe'];
@@ -86,6 +87,7 @@ function toFunction(r: RawFnInfo): HwFunction {
     repIfindex: r.rep_ifindex >= 0 ? r.rep_ifindex : null,
     protocolFeatures: big(r.protocol_features),
     protocolErrors: num(r.protocol_errors),
+    connections: num(r.connections),
   };
 }
 
@@ -110,6 +112,7 @@ function toCounters(r: RawQueueCounters): HwQueueCounters {
     calls: num(r.calls),
     histogram: r.hist.map(num),
     dropped: num(r.dropped),
+    oversized: num(r.oversized),
     started: r.started === 1,
     broken: r.broken === 1,
   };
@@ -143,73 +146,180 @@ export function profileFromRaw(r: RawProfile): HwProfile {
 /** Overrides of the embedded default profile; absent fields keep the default. */
 export type ProfileOverrides = Partial<Omit<HwProfile, 'sfBase' | 'hotplugBusBase'>> & { sfBase?: Partial<HwProfile['sfBase']> };
 
-export class NativeHardware implements Hardware {
-  readonly profile: HwProfile;
+/** How the DPU runs its data path, given once with the profile. */
+export interface StartOptions {
+  socketDir: string;
+  workers: number;
+  /** Representors of new functions; 'auto': a TAP when allowed, else echo. */
+  backend: Backend | 'auto';
+  /** Devices connect to front-ends listening at their paths (DPDK virtio-user server=1), and reconnect every second. */
+  client: boolean;
+  idlePollUs: number;
+}
+
+/** What a DPU process says of itself. */
+export interface DpuState {
+  pid: number;
+  version: string;
+  provisioned: boolean;
+  functions: number;
+  startedAt: Date;
+  provisionedAt: Date | null;
+  faults: number;
+  start: StartOptions | null;
+  profile: HwProfile | null;
+  /** The profile exactly as the DPU holds it, to compare with another. */
+  rawProfile: RawProfile | null;
+}
+
+/** The embedded default profile with the overrides applied, as the C struct. */
+export function resolveProfile(overrides: ProfileOverrides, env: NodeJS.ProcessEnv = process.env): RawProfile {
+  const { fns } = loadNative(env);
+  const raw = {} as RawProfile;
+  fns.vnet_profile_default(raw);
+  applyOverrides(raw, overrides);
+  return raw;
+}
+
+function applyOverrides(raw: RawProfile, o: ProfileOverrides): void {
+  const set = <K extends keyof RawProfile>(key: K, value: RawProfile[K] | undefined) => {
+    if (value !== undefined) raw[key] = value;
+  };
+  set('board_serial', o.boardSerial);
+  set('hotplug_ports', o.hotplugPorts);
+  set('static_pfs', o.staticPfs);
+  set('vfs_per_pf', o.vfsPerPf);
+  set('pf_msix', o.pfMsix);
+  set('vf_msix', o.vfMsix);
+  set('max_virtqueues', o.maxVirtqueues);
+  set('max_queue_size', o.maxQueueSize);
+  set('max_mtu', o.maxMtu);
+  set('link_speed_mbps', o.linkSpeedMbps);
+  set('supported_features', o.supportedFeatures);
+  set('sf_base_static', o.sfBase?.static);
+  set('sf_base_hotplug', o.sfBase?.hotplug);
+  set('sf_base_vf', o.sfBase?.vf);
+  if (o.ibDevices) {
+    if (o.ibDevices.length === 0 || o.ibDevices.length > MAX_IB_DEVICES)
+      throw new HwError('PROFILE_INVALID', `between 1 and ${MAX_IB_DEVICES} ib devices are needed`, -18);
+    raw.ib_device_count = o.ibDevices.length;
+    raw.ib_devices = Array.from({ length: MAX_IB_DEVICES }, (_, i) => {
+      const d = o.ibDevices![i];
+      return d ? { name: d.name, port: d.port, pf_num: d.pfNum } : { name: '', port: 0, pf_num: 0 };
+    });
+  }
+}
+
+/** Whether two profiles are the same, field by field (the unused ib slots aside). */
+export function sameProfile(a: RawProfile, b: RawProfile): boolean {
+  const { ib_devices: ia, ...ra } = a;
+  const { ib_devices: ib, ...rb } = b;
+  for (const k of Object.keys(ra) as (keyof typeof ra)[]) if (k !== 'reserved' && String(ra[k]) !== String(rb[k])) return false;
+  for (let i = 0; i < a.ib_device_count; i++) {
+    const x = ia[i]!, y = ib[i]!;
+    if (x.name !== y.name || x.port !== y.port || x.pf_num !== y.pf_num) return false;
+  }
+  return true;
+}
+
+function startFromRaw(p: RawDpuState['params']): StartOptions {
+  return {
+    socketDir: p.socket_dir,
+    workers: p.workers,
+    backend: p.default_backend === 4 ? 'auto' : (BACKENDS[p.default_backend] ?? 'echo'),
+    client: (p.flags & 1) === 1,
+    idlePollUs: p.idle_poll_us,
+  };
+}
+
+export class Connection {
   readonly abiVersion: number;
   readonly libraryPath: string;
   private readonly fns: NativeFunctions;
-  private dpu: unknown;
+  private ctx: unknown;
 
-  constructor(overrides: ProfileOverrides = {}, env: NodeJS.ProcessEnv = process.env) {
+  /** Connects to the DPU process at controlPath; throws HwError (DPU_UNAVAILABLE when none answers). */
+  constructor(
+    readonly controlPath: string,
+    timeoutMs = 10_000,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     const { path, fns } = loadNative(env);
     this.fns = fns;
     this.libraryPath = path;
     this.abiVersion = fns.vnet_abi_version() as number;
-    const raw = {} as RawProfile;
-    fns.vnet_profile_default(raw);
-    this.applyOverrides(raw, overrides);
     const out = [null];
-    const rc = fns.vnet_dpu_create(raw, out) as number;
-    if (rc !== 0) throw this.error(rc, `the DPU profile was refused: ${fns.vnet_strerror(rc) as string}`);
-    this.dpu = out[0];
-    const back = {} as RawProfile;
-    this.check(fns.vnet_dpu_profile(this.dpu, back) as number);
-    this.profile = profileFromRaw(back);
-  }
-
-  private applyOverrides(raw: RawProfile, o: ProfileOverrides): void {
-    const set = <K extends keyof RawProfile>(key: K, value: RawProfile[K] | undefined) => {
-      if (value !== undefined) raw[key] = value;
-    };
-    set('board_serial', o.boardSerial);
-    set('hotplug_ports', o.hotplugPorts);
-    set('static_pfs', o.staticPfs);
-    set('vfs_per_pf', o.vfsPerPf);
-    set('pf_msix', o.pfMsix);
-    set('vf_msix', o.vfMsix);
-    set('max_virtqueues', o.maxVirtqueues);
-    set('max_queue_size', o.maxQueueSize);
-    set('max_mtu', o.maxMtu);
-    set('link_speed_mbps', o.linkSpeedMbps);
-    set('supported_features', o.supportedFeatures);
-    set('sf_base_static', o.sfBase?.static);
-    set('sf_base_hotplug', o.sfBase?.hotplug);
-    set('sf_base_vf', o.sfBase?.vf);
-    if (o.ibDevices) {
-      if (o.ibDevices.length === 0 || o.ibDevices.length > MAX_IB_DEVICES)
-        throw new HwError('PROFILE_INVALID', `between 1 and ${MAX_IB_DEVICES} ib devices are needed`, -18);
-      raw.ib_device_count = o.ibDevices.length;
-      raw.ib_devices = Array.from({ length: MAX_IB_DEVICES }, (_, i) => {
-        const d = o.ibDevices![i];
-        return d ? { name: d.name, port: d.port, pf_num: d.pfNum } : { name: '', port: 0, pf_num: 0 };
-      });
+    const rc = fns.vnet_dpu_connect(controlPath, timeoutMs, out) as number;
+    this.ctx = out[0];
+    if (rc !== 0) {
+      const err = this.error(rc);
+      this.close();
+      throw err;
     }
   }
 
   private get handle(): unknown {
-    if (this.dpu === null) throw new HwError('INVALID_ARGUMENT', 'the hardware context is closed', -1);
-    return this.dpu;
+    if (this.ctx === null) throw new HwError('DPU_UNAVAILABLE', 'the connection to the DPU is closed', -22);
+    return this.ctx;
   }
 
   private error(rc: number, message?: string): HwError {
     const name = this.fns.vnet_err_name(rc) as string;
     const code = (HW_ERROR_CODES as readonly string[]).includes(name) ? (name as HwErrorCode) : 'UNKNOWN';
-    const text = message ?? ((this.dpu ? this.fns.vnet_dpu_last_error(this.dpu) : '') as string) ?? '';
+    const text = message ?? ((this.ctx ? this.fns.vnet_dpu_last_error(this.ctx) : '') as string) ?? '';
     return new HwError(code, text || (this.fns.vnet_strerror(rc) as string), rc);
   }
 
   private check(rc: number): void {
     if (rc !== 0) throw this.error(rc);
+  }
+
+  /** False once the DPU process let go of the connection (a crash closes it at once). Never blocks. */
+  alive(): boolean {
+    return this.ctx !== null && (this.fns.vnet_dpu_alive(this.ctx) as number) === 1;
+  }
+
+  describe(): DpuState {
+    const raw = {} as RawDpuState;
+    this.check(this.fns.vnet_dpu_describe(this.handle, raw) as number);
+    const provisioned = raw.provisioned === 1;
+    const provisionedAt = num(raw.provisioned_at_ms);
+    return {
+      pid: raw.pid,
+      version: raw.version,
+      provisioned,
+      functions: raw.functions,
+      startedAt: new Date(num(raw.started_at_ms)),
+      provisionedAt: provisionedAt ? new Date(provisionedAt) : null,
+      faults: num(raw.faults),
+      start: provisioned ? startFromRaw(raw.params) : null,
+      profile: provisioned ? profileFromRaw(raw.profile) : null,
+      rawProfile: provisioned ? raw.profile : null,
+    };
+  }
+
+  provision(profile: RawProfile, start: StartOptions): HwProfile {
+    const params = {
+      socket_dir: start.socketDir,
+      workers: start.workers,
+      default_backend: start.backend === 'auto' ? 4 : BACKENDS.indexOf(start.backend),
+      flags: start.client ? 1 : 0,
+      idle_poll_us: start.idlePollUs,
+    };
+    if (Buffer.byteLength(start.socketDir) >= 108) throw new HwError('INVALID_ARGUMENT', `socket directory ${start.socketDir} is too long for unix socket paths`, -1);
+    this.check(this.fns.vnet_dpu_provision(this.handle, profile, params) as number);
+    return this.profile();
+  }
+
+  profile(): HwProfile {
+    const back = {} as RawProfile;
+    this.check(this.fns.vnet_dpu_profile(this.handle, back) as number);
+    return profileFromRaw(back);
+  }
+
+  /** Powers the DPU off: its functions, sockets and representors go, and the process exits. */
+  shutdown(): void {
+    this.check(this.fns.vnet_dpu_shutdown(this.handle) as number);
   }
 
   create(spec: HwFunctionSpec): HwFunction {
@@ -322,11 +432,6 @@ export class NativeHardware implements Hardware {
     throw new HwError('INVALID_ARGUMENT', 'the queue set kept growing while being read', -1);
   }
 
-  start(socketDir: string, workers: number, backend: Backend | 'auto', client = false): void {
-    const mode = backend === 'auto' ? 4 : BACKENDS.indexOf(backend);
-    this.check(this.fns.vnet_dpu_start(this.handle, socketDir, workers, mode, client ? 1 : 0) as number);
-  }
-
   setIdlePoll(us: number): void {
     this.check(this.fns.vnet_dpu_set_idle_poll(this.handle, us) as number);
   }
@@ -336,10 +441,11 @@ export class NativeHardware implements Hardware {
     return this.query(handle);
   }
 
-  sweepRepresentors(): number {
-    const removed = [0];
-    this.check(this.fns.vnet_dpu_sweep_representors(this.handle, removed) as number);
-    return removed[0]!;
+  sweep(): { representors: number; sockets: number } {
+    const reps = [0];
+    const socks = [0];
+    this.check(this.fns.vnet_dpu_sweep(this.handle, reps, socks) as number);
+    return { representors: reps[0]!, sockets: socks[0]! };
   }
 
   driverWriteStatus(handle: number, status: number): void {
@@ -350,9 +456,10 @@ export class NativeHardware implements Hardware {
     this.check(this.fns.vnet_fn_driver_write_features(this.handle, handle, features) as number);
   }
 
+  /** Frees the context; the DPU and its functions stay. */
   close(): void {
-    if (this.dpu === null) return;
-    this.fns.vnet_dpu_destroy(this.dpu);
-    this.dpu = null;
+    if (this.ctx === null) return;
+    this.fns.vnet_dpu_disconnect(this.ctx);
+    this.ctx = null;
   }
 }

@@ -1,0 +1,270 @@
+/**
+ * The emulated DPU as the controller sees it: the Hardware interface over a
+ * connection to the DPU process of its home, which it starts when none
+ * runs, provisions when it is new, and watches. When the process dies (a
+ * firmware reset, in the real product's terms) every call fails with
+ * DPU_UNAVAILABLE until restart() brings a new one up; the functions are
+ * gone with it and the owner creates them again.
+ */
+import {
+  HwError,
+  type Backend,
+  type EventMode,
+  type Hardware,
+  type HwFunction,
+  type HwFunctionChange,
+  type HwFunctionSpec,
+  type HwProfile,
+  type HwQueueCounters,
+  type HwStatus,
+} from './hardware.js';
+import { answers, dpuFiles, runningDpu, startDpu, waitGone } from './dpu-process.js';
+import { Connection, profileFromRaw, resolveProfile, sameProfile, type DpuState, type ProfileOverrides, type StartOptions } from './native/connection.js';
+import { EXPECTED_ABI } from './native/library.js';
+import type { RawProfile } from './native/types.js';
+
+export interface DpuOptions {
+  /** VIRTNET_HOME: the DPU's control socket, pid file and log live there. */
+  home: string;
+  profile: ProfileOverrides;
+  start: StartOptions;
+  env?: NodeJS.ProcessEnv;
+  /** Per-request timeout of the control channel (ms). */
+  timeoutMs?: number;
+  log?: (level: 'info' | 'warn', message: string) => void;
+}
+
+/** How open() found the DPU. */
+export type Attachment =
+  | { kind: 'started'; pid: number }
+  | { kind: 'attached'; pid: number; functions: number }
+  | { kind: 'provisioned'; pid: number }
+  | { kind: 'reset'; pid: number; why: string };
+
+const WATCH_MS = 50;
+
+function sameStart(a: StartOptions, b: StartOptions): string | null {
+  if (a.socketDir !== b.socketDir) return `socket directory ${b.socketDir}, not ${a.socketDir}`;
+  if (a.workers !== b.workers) return `${b.workers} worker(s), not ${a.workers}`;
+  if (a.backend !== b.backend) return `representors '${b.backend}', not '${a.backend}'`;
+  if (a.client !== b.client) return `vhost-user ${b.client ? 'client' : 'server'} mode`;
+  return null;
+}
+
+export class Dpu implements Hardware {
+  readonly abiVersion = EXPECTED_ABI;
+  readonly profile: HwProfile;
+  private readonly raw: RawProfile;
+  private conn: Connection | null = null;
+  private downReason: string | null = 'not opened';
+  private timer: NodeJS.Timeout | undefined;
+  private starts = 0;
+  private readonly listeners = new Set<(why: string) => void>();
+
+  private constructor(private readonly opts: DpuOptions) {
+    this.raw = resolveProfile(opts.profile, opts.env);
+    this.profile = profileFromRaw(this.raw);
+  }
+
+  /**
+   * Attaches to this home's DPU: the running one when its profile and data
+   * path settings are these (its functions are kept), else a new one.
+   */
+  static async open(opts: DpuOptions): Promise<{ dpu: Dpu; attachment: Attachment }> {
+    const dpu = new Dpu(opts);
+    const attachment = await dpu.attach();
+    return { dpu, attachment };
+  }
+
+  private say(level: 'info' | 'warn', message: string): void {
+    this.opts.log?.(level, message);
+  }
+
+  private get files() {
+    return dpuFiles(this.opts.home);
+  }
+
+  private connect(): Connection {
+    return new Connection(this.files.control, this.opts.timeoutMs ?? 10_000, this.opts.env);
+  }
+
+  private async ensureProcess(): Promise<boolean> {
+    if (await answers(this.files.control)) return false;
+    // A DPU busy with hundreds of devices can be slow to answer: wait for
+    // it rather than start a second one on the same sockets.
+    const pid = runningDpu(this.opts.home);
+    if (pid !== null) {
+      const deadline = Date.now() + 15_000;
+      while (Date.now() < deadline) {
+        if (await answers(this.files.control)) return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new HwError('DPU_UNAVAILABLE', `the DPU process (pid ${pid}) runs but does not answer on ${this.files.control}; see ${this.files.log}`, -22);
+    }
+    await startDpu(this.opts.home, this.opts.env);
+    this.starts++;
+    return true;
+  }
+
+  private async attach(): Promise<Attachment> {
+    const fresh = await this.ensureProcess();
+    let conn = this.connect();
+    let state = conn.describe();
+    if (state.provisioned) {
+      const why = !sameProfile(state.rawProfile!, this.raw) ? 'its profile differs from the configuration' : sameStart(this.opts.start, state.start!);
+      if (why === null) {
+        if (state.start!.idlePollUs !== this.opts.start.idlePollUs) conn.setIdlePoll(this.opts.start.idlePollUs);
+        this.up(conn);
+        return { kind: 'attached', pid: state.pid, functions: state.functions };
+      }
+      // The real product needs a firmware reset for new emulation settings too.
+      this.say('warn', `the running DPU (pid ${state.pid}) runs with ${why}: powering it off and starting it again with the configuration (its ${state.functions} functions are recreated)`);
+      conn.shutdown();
+      conn.close();
+      await waitGone(state.pid);
+      await this.ensureProcess();
+      conn = this.connect();
+      state = conn.describe();
+      conn.provision(this.raw, this.opts.start);
+      this.up(conn);
+      return { kind: 'reset', pid: state.pid, why };
+    }
+    try {
+      conn.provision(this.raw, this.opts.start);
+    } catch (e) {
+      conn.close();
+      throw e;
+    }
+    this.up(conn);
+    return fresh ? { kind: 'started', pid: state.pid } : { kind: 'provisioned', pid: state.pid };
+  }
+
+  private up(conn: Connection): void {
+    this.conn = conn;
+    this.downReason = null;
+  }
+
+  /**
+   * Calls `onDown` once each time the DPU process goes away, within about
+   * 50 ms (the control socket closes with the process). Polling costs one
+   * non-blocking poll(2) per tick and nothing else.
+   */
+  watch(onDown: (why: string) => void): () => void {
+    this.listeners.add(onDown);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), WATCH_MS);
+      this.timer.unref();
+    }
+    return () => this.listeners.delete(onDown);
+  }
+
+  private tick(): void {
+    if (!this.conn || this.conn.alive()) return;
+    this.lost('the DPU process went away (crashed or was killed)');
+  }
+
+  private lost(why: string): void {
+    if (!this.conn) return;
+    this.conn.close();
+    this.conn = null;
+    this.downReason = why;
+    for (const l of this.listeners) l(why);
+  }
+
+  /** After the DPU went away: starts and provisions a new one (no functions). */
+  async restart(): Promise<Attachment> {
+    this.conn?.close();
+    this.conn = null;
+    const a = await this.attach();
+    return a;
+  }
+
+  get isUp(): boolean {
+    return this.conn !== null;
+  }
+
+  private get c(): Connection {
+    if (!this.conn) throw new HwError('DPU_UNAVAILABLE', `the DPU is down: ${this.downReason ?? 'unknown'}`, -22);
+    return this.conn;
+  }
+
+  /** Runs a call; a failure of the channel itself marks the DPU down at once. */
+  private call<T>(fn: (c: Connection) => T): T {
+    const c = this.c;
+    try {
+      return fn(c);
+    } catch (e) {
+      if (e instanceof HwError && e.code === 'DPU_UNAVAILABLE') this.lost(e.message);
+      throw e;
+    }
+  }
+
+  state(): DpuState {
+    return this.call((c) => c.describe());
+  }
+
+  create(spec: HwFunctionSpec): HwFunction {
+    return this.call((c) => c.create(spec));
+  }
+  destroy(handle: number): void {
+    this.call((c) => c.destroy(handle));
+  }
+  modify(handle: number, change: HwFunctionChange): HwFunction {
+    return this.call((c) => c.modify(handle, change));
+  }
+  setModeration(handle: number, mode: EventMode, periodUs: number, maxCount: number): HwFunction {
+    return this.call((c) => c.setModeration(handle, mode, periodUs, maxCount));
+  }
+  query(handle: number): HwFunction {
+    return this.call((c) => c.query(handle));
+  }
+  list(): HwFunction[] {
+    return this.call((c) => c.list());
+  }
+  setBackend(handle: number, backend: Backend, genSize?: number): HwFunction {
+    return this.call((c) => c.setBackend(handle, backend, genSize));
+  }
+  sweep(): { representors: number; sockets: number } {
+    return this.call((c) => c.sweep());
+  }
+  setIdlePoll(us: number): void {
+    this.call((c) => c.setIdlePoll(us));
+  }
+  counters(): HwQueueCounters[] {
+    return this.call((c) => c.counters());
+  }
+  driverWriteStatus(handle: number, status: number): void {
+    this.call((c) => c.driverWriteStatus(handle, status));
+  }
+  driverWriteFeatures(handle: number, features: bigint): void {
+    this.call((c) => c.driverWriteFeatures(handle, features));
+  }
+
+  status(): HwStatus {
+    if (!this.conn) return { up: false, reason: this.downReason, pid: null, version: null, startedAt: null, functions: 0, faults: 0, starts: this.starts };
+    try {
+      const s = this.call((c) => c.describe());
+      return { up: true, reason: null, pid: s.pid, version: s.version, startedAt: s.startedAt, functions: s.functions, faults: s.faults, starts: this.starts };
+    } catch (e) {
+      return { up: false, reason: (e as Error).message, pid: null, version: null, startedAt: null, functions: 0, faults: 0, starts: this.starts };
+    }
+  }
+
+  /** Powers the DPU off (its devices, sockets and representors go). */
+  async powerOff(): Promise<void> {
+    const c = this.c;
+    const pid = c.describe().pid;
+    c.shutdown();
+    this.lost('powered off');
+    await waitGone(pid);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.listeners.clear();
+    this.conn?.close();
+    this.conn = null;
+    this.downReason = 'closed';
+  }
+}
