@@ -6,7 +6,7 @@
  * them; a sample must reach only the traffic cells whose text it changes.
  */
 import type { ControllerInfo, Device, ServerMessage, TelemetryMessage } from '@virtnet/shared';
-import { act, memo, type ComponentType, type NamedExoticComponent } from 'react';
+import { act, memo, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Router } from 'wouter';
@@ -28,7 +28,8 @@ vi.mock('./pages/devices/DevicesPage', async (load) => {
 vi.mock('./pages/devices/DeviceRow', async (load) => {
   const real = await load<typeof import('./pages/devices/DeviceRow')>();
   type Props = import('./pages/devices/DeviceRow').DeviceRowProps;
-  const row = real.DeviceRow as NamedExoticComponent<Props> & { type: ComponentType<Props> & ((p: Props) => ReturnType<typeof real.DeviceRow>); compare: (a: Props, b: Props) => boolean };
+  // A memo() component is an object holding the function it renders and its comparison.
+  const row = real.DeviceRow as unknown as { type: (p: Props) => ReactNode; compare: (a: Props, b: Props) => boolean };
   return { ...real, DeviceRow: memo((p: Props) => (counted(`row:${p.row.id}`), row.type(p)), row.compare) };
 });
 
