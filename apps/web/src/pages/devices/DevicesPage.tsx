@@ -5,7 +5,7 @@
  * telemetry topic in their own cells. Keyboard: / filters, arrows move,
  * Enter opens, Space selects (VFs), m modifies.
  */
-import type { ControllerInfo, Device } from '@virtnet/shared';
+import type { ControllerInfo, Device, Operation } from '@virtnet/shared';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useLocation } from 'wouter';
 import { BulkDialog } from '../../components/BulkDialog';
@@ -23,10 +23,21 @@ import { useDevicesTable } from './useDevicesTable';
 
 type Open = { kind: 'hotplug' } | { kind: 'modify'; device: Device } | { kind: 'unplug'; device: Device } | { kind: 'bulk'; vuids: string[] } | null;
 
+const RECENT_MS = 60_000;
+
 /** Operations running, and those that ended in the last minute. */
 function RecentOperations() {
   const operations = useOperations();
-  const recent = sortOperations(operations).filter((o) => o.state === 'running' || Date.now() - Date.parse(o.finished_at ?? o.started_at) < 60_000);
+  const [now, setNow] = useState(Date.now);
+  const ended = (o: Operation) => Date.parse(o.finished_at ?? o.started_at);
+  const recent = sortOperations(operations).filter((o) => o.state === 'running' || now - ended(o) < RECENT_MS);
+  // Nothing else re-renders this list once operations stop changing: leave it when the oldest shown one goes.
+  const expires = Math.min(...recent.filter((o) => o.state !== 'running').map((o) => ended(o) + RECENT_MS));
+  useEffect(() => {
+    if (!Number.isFinite(expires)) return;
+    const t = setTimeout(() => setNow(Date.now()), Math.max(0, expires - Date.now()) + 50);
+    return () => clearTimeout(t);
+  }, [expires]);
   if (!recent.length) return null;
   return (
     <div className="border-b border-line px-4 py-3">
