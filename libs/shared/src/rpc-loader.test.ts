@@ -1,0 +1,11 @@
+import { describe, expect, it } from 'vitest';
+import { loadRpcMethod } from './rpc-loader.js';
+import { RPC_METHODS, type RpcMethod } from './rpc.js';
+
+describe('per-method schema loading', () => {
+  it.each(Object.keys(RPC_METHODS) as RpcMethod[])('%s loads the very schemas RPC_METHODS holds', async (method) => {
+    const spec = await loadRpcMethod(method);
+    expect(spec.params).toBe(RPC_METHODS[method].params);
+    expect(spec.result).toBe(RPC_METHODS[method].result);
+  });
+});
