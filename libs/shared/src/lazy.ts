@@ -1,9 +1,10 @@
 /**
- * Each JSON-RPC method's schemas, reached by loading only the topic module
- * that defines them. A CLI process runs one command: building the schemas
+ * What a CLI call loads on use: each JSON-RPC method's schemas, by loading
+ * only the topic module that defines them, and the configuration checks of
+ * `virtnet validate`. A CLI process runs one command: building the schemas
  * of every method at start would cost it more than the call itself, so it
- * reaches them through here rather than through RPC_METHODS (a bundler
- * turns each import below into a chunk loaded on use).
+ * reaches them through here rather than through RPC_METHODS or the package
+ * index (a bundler keeps each module below unevaluated until it is asked for).
  */
 import type { RpcMethod, RpcMethodSpec } from './rpc.js';
 
@@ -37,4 +38,9 @@ const LOADERS: Loaders = {
 /** The params and result schema of `method`, the same objects RPC_METHODS holds. */
 export function loadRpcMethod<M extends RpcMethod>(method: M): Promise<RpcMethodSpec<M>> {
   return (LOADERS[method] as () => Promise<RpcMethodSpec<M>>)();
+}
+
+/** The checks the controller applies to its configuration files at start (jsonc-parser and the configuration schemas with them). */
+export function loadConfigCheck(): Promise<typeof import('./config-check.js')> {
+  return import('./config-check.js');
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadRpcMethod } from './rpc-loader.js';
+import * as configCheck from './config-check.js';
+import { loadConfigCheck, loadRpcMethod } from './lazy.js';
 import { RPC_METHODS, type RpcMethod } from './rpc.js';
 
 describe('per-method schema loading', () => {
@@ -7,5 +8,9 @@ describe('per-method schema loading', () => {
     const spec = await loadRpcMethod(method);
     expect(spec.params).toBe(RPC_METHODS[method].params);
     expect(spec.result).toBe(RPC_METHODS[method].result);
+  });
+
+  it('loads the configuration checks', async () => {
+    expect((await loadConfigCheck()).validateConfiguration).toBe(configCheck.validateConfiguration);
   });
 });
