@@ -13,7 +13,8 @@ const cache = join(here, 'dist/main.cjs.v8');
 const empty = mkdtempSync(join(tmpdir(), 'virtnet-cli-build-'));
 try {
   const r = spawnSync(process.execPath, [join(here, 'bin/virtnet.js'), 'list'], {
-    env: { ...process.env, VIRTNET_CLI_CODE_CACHE: 'write', VIRTNET_SOCKET: join(empty, 'none.sock') },
+    // V8 takes a cache only under the flags it was made with: record it as a plain `node bin/virtnet.js` runs.
+    env: { ...process.env, NODE_OPTIONS: '', VIRTNET_CLI_CODE_CACHE: 'write', VIRTNET_SOCKET: join(empty, 'none.sock') },
     encoding: 'utf8',
   });
   if (r.status !== 3 || !existsSync(cache)) {
