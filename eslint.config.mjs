@@ -44,6 +44,18 @@ export default [
     rules: { 'no-restricted-imports': ['error', { patterns: [...NODE_BUILTINS, 'react', 'react-dom'] }] },
   },
   {
+    // A CLI call loads only what its command needs: libs/shared's values come from its topic modules
+    // (@virtnet/shared/errors, .../lazy, ...); the package index would build every schema at start.
+    files: ['apps/cli/src/**/*.ts'],
+    ignores: ['apps/cli/src/**/*.test.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@virtnet/shared', allowTypeImports: true, message: 'import values from a topic module of @virtnet/shared, not its index' }] },
+      ],
+    },
+  },
+  {
     files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx'],
     rules: { 'no-restricted-imports': ['error', { patterns: NODE_BUILTINS }] },
   },

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// Wall time of `virtnet list` and of one `virtnet hotplug` with 1, 100 and 500
-// devices present, with `node -e 0` as the floor, all in one run. Also the
-// same requests over an already-open socket, to separate the CLI's start-up
-// from the controller's work. Prints a Markdown table.
+// Wall time of `virtnet -h`, `virtnet list`, `virtnet query -p 0` and one
+// `virtnet hotplug` with 1, 100 and 500 devices present, each beside the
+// floor, `node -e 0`, timed in the same rounds (one floor run before every
+// CLI run, so that a busy machine slows both alike). Also the same requests
+// over an already-open socket, to separate the CLI's start-up from the
+// controller's work. Prints a Markdown table with each p50 over the floor's.
 //
 //   npm run bench            (after npm run build)
 //   BENCH_RUNS=30 npm run bench
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { removeRepresentors, rpc } from './lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { removeRepresentors, rpc, startController } from './lib.mjs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +27,7 @@ const SETUPS = [
   { devices: 500, profile: { VIRTIO_NET_EMULATION_NUM_PF: 2, VIRTIO_NET_EMULATION_NUM_VF: 250 }, conf: { vf: { vfs_per_pf: 249 } } },
 ];
 
-if (!existsSync(MAIN) || !existsSync(join(ROOT, 'apps/cli/dist/main.js'))) {
+if (!existsSync(MAIN) || !existsSync(join(ROOT, 'apps/cli/dist/main.cjs'))) {
   console.error('build first: npm run build');
   process.exit(1);
 }
@@ -50,53 +52,65 @@ async function startDaemon(setup) {
   writeFileSync(join(home, 'virtnet.conf'), JSON.stringify(setup.conf));
   // No host attached: the figures are the CLI's and the controller's alone.
   const env = { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_LOG_LEVEL: 'warn', VIRTNET_HOST: 'external' };
-  const proc = spawn(process.execPath, [MAIN], { env, stdio: 'ignore' });
-  const state = join(home, 'controller.json');
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(state) || JSON.parse(readFileSync(state, 'utf8')).pid !== proc.pid) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`controller did not start in ${home}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const proc = await startController(MAIN, env);
   return { home, env, proc, socket: join(home, 'virtnet.sock') };
 }
 
 const rows = [];
 const floor = [];
-for (let i = 0; i < RUNS; i++) floor.push(timeProcess(['-e', '0'], process.env));
-rows.push(['`node -e 0` (floor)', '-', stats(floor)]);
+/** Times the CLI with `args`, and the floor right before it. */
+function timeCli(args, env) {
+  floor.push(timeProcess(['-e', '0'], env));
+  return timeProcess([CLI, ...args], env);
+}
+
+const help = [];
+for (let i = 0; i < RUNS; i++) help.push(timeCli(['-h'], process.env));
+rows.push(['`virtnet -h`', '-', help]);
 
 for (const setup of SETUPS) {
   const d = await startDaemon(setup);
-  const present = (await rpc(d.socket, 'list', {})).devices.length;
-  if (present !== setup.devices) throw new Error(`expected ${setup.devices} devices, found ${present}`);
-  const list = [];
-  const hotplug = [];
-  const listRpc = [];
-  const hotplugRpc = [];
-  const args = ['hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:BE:01', '-t', '1500', '-n', '3', '-s', '256'];
-  for (let i = 0; i < RUNS; i++) {
-    list.push(timeProcess([CLI, 'list'], d.env));
-    hotplug.push(timeProcess([CLI, ...args], d.env));
-    await rpc(d.socket, 'unplug', { selector: { pf_id: setup.profile.VIRTIO_NET_EMULATION_NUM_PF } });
-    let t0 = process.hrtime.bigint();
-    await rpc(d.socket, 'list', {});
-    listRpc.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    t0 = process.hrtime.bigint();
-    await rpc(d.socket, 'hotplug', { ib_device: 'mlx5_0', mac: '02:00:00:00:BE:02', mtu: 1500, num_queues: 3, max_queue_size: 256 });
-    hotplugRpc.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    await rpc(d.socket, 'unplug', { selector: { pf_id: setup.profile.VIRTIO_NET_EMULATION_NUM_PF } });
+  try {
+    const present = (await rpc(d.socket, 'list', {})).devices.length;
+    if (present !== setup.devices) throw new Error(`expected ${setup.devices} devices, found ${present}`);
+    const list = [];
+    const query = [];
+    const hotplug = [];
+    const listRpc = [];
+    const hotplugRpc = [];
+    const args = ['hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:BE:01', '-t', '1500', '-n', '3', '-s', '256'];
+    for (let i = 0; i < RUNS; i++) {
+      list.push(timeCli(['list'], d.env));
+      query.push(timeCli(['query', '-p', '0'], d.env));
+      hotplug.push(timeCli(args, d.env));
+      await rpc(d.socket, 'unplug', { selector: { pf_id: setup.profile.VIRTIO_NET_EMULATION_NUM_PF } });
+      let t0 = process.hrtime.bigint();
+      await rpc(d.socket, 'list', {});
+      listRpc.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      t0 = process.hrtime.bigint();
+      await rpc(d.socket, 'hotplug', { ib_device: 'mlx5_0', mac: '02:00:00:00:BE:02', mtu: 1500, num_queues: 3, max_queue_size: 256 });
+      hotplugRpc.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      await rpc(d.socket, 'unplug', { selector: { pf_id: setup.profile.VIRTIO_NET_EMULATION_NUM_PF } });
+    }
+    rows.push(['`virtnet list`', setup.devices, list]);
+    rows.push(['`virtnet query -p 0`', setup.devices, query]);
+    rows.push(['`virtnet hotplug`', setup.devices, hotplug]);
+    rows.push(['list over an open socket', setup.devices, listRpc, false]);
+    rows.push(['hotplug over an open socket', setup.devices, hotplugRpc, false]);
+  } finally {
+    d.proc.kill('SIGTERM');
+    await new Promise((r) => d.proc.once('exit', r));
+    removeRepresentors(d.home);
+    rmSync(d.home, { recursive: true, force: true });
   }
-  rows.push(['`virtnet list`', setup.devices, stats(list)]);
-  rows.push(['`virtnet hotplug`', setup.devices, stats(hotplug)]);
-  rows.push(['list over an open socket', setup.devices, stats(listRpc)]);
-  rows.push(['hotplug over an open socket', setup.devices, stats(hotplugRpc)]);
-  d.proc.kill('SIGTERM');
-  await new Promise((r) => d.proc.once('exit', r));
-  removeRepresentors(d.home);
-  rmSync(d.home, { recursive: true, force: true });
 }
 
-console.log(`\n${RUNS} runs each; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}\n`);
-console.log('| what | devices present | min ms | p50 ms | p90 ms |');
-console.log('|---|---:|---:|---:|---:|');
-for (const [what, n, s] of rows) console.log(`| ${what} | ${n} | ${ms(s.min)} | ${ms(s.p50)} | ${ms(s.p90)} |`);
+const f = stats(floor);
+console.log(`\n${RUNS} runs each (the floor once before every CLI run: ${floor.length} runs); ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}\n`);
+console.log('| what | devices present | min ms | p50 ms | p90 ms | p50 / floor p50 |');
+console.log('|---|---:|---:|---:|---:|---:|');
+console.log(`| \`node -e 0\` (floor) | - | ${ms(f.min)} | ${ms(f.p50)} | ${ms(f.p90)} | 1.00 |`);
+for (const [what, n, samples, cliRun = true] of rows) {
+  const s = stats(samples);
+  console.log(`| ${what} | ${n} | ${ms(s.min)} | ${ms(s.p50)} | ${ms(s.p90)} | ${cliRun ? (s.p50 / f.p50).toFixed(2) : '-'} |`);
+}

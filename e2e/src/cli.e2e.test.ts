@@ -1,8 +1,13 @@
 /**
  * The real CLI against the real daemon: the seed's commands, their JSON,
- * every class of bad input (clear code, non-zero exit, nothing changed).
+ * every class of bad input (clear code, non-zero exit, nothing changed);
+ * and what needs no controller: the exit when none runs, bash completion.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { virtnet } from './support/cli.js';
 import { Daemon } from './support/daemon.js';
 
@@ -123,8 +128,8 @@ describe('virtnet against a running controller', () => {
 
   it('has help on every command', async () => {
     const every = [['-h'], ['list', '-h'], ['query', '-h'], ['hotplug', '-h'], ['unplug', '-h'], ['modify', '-h'], ['modify', 'device', '-h'], ['modify', 'queue', '-h'], ['version', '-h'], ['health', '-h'], ['stats', '-h']];
-    const parity = [['log', '-h'], ['validate', '-h'], ['update', '-h'], ['restart', '-h'], ['recovery', '-h'], ['recovery', 'import', '-h'], ['recovery', 'export', '-h'], ['host', 'sriov', '-h'], ['completion', '-h']];
-    for (const args of [...every, ...parity]) {
+    const others = [['log', '-h'], ['validate', '-h'], ['update', '-h'], ['restart', '-h'], ['recovery', '-h'], ['recovery', 'import', '-h'], ['recovery', 'export', '-h'], ['host', 'sriov', '-h'], ['completion', '-h']];
+    for (const args of [...every, ...others]) {
       const r = await cli(...args);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout, args.join(' ')).toMatch(/^Usage: virtnet/);
@@ -138,5 +143,22 @@ describe('virtnet without a controller', () => {
     expect(r.code).toBe(3);
     expect(r.error.code).toBe('DAEMON_UNREACHABLE');
     expect(r.error.message).toMatch(/is the controller running/);
+  });
+});
+
+describe('completion', () => {
+  it('prints a bash completion script that completes commands and flags', async () => {
+    const r = await virtnet('/tmp/vn-nowhere', 'completion', 'bash');
+    expect(r.code).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'vnc-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'c.sh'), r.stdout);
+    const complete = (line: string) =>
+      execFileSync('bash', ['-c', `source ${join(dir, 'c.sh')}; COMP_WORDS=(${line}); COMP_CWORD=$((\${#COMP_WORDS[@]}-1)); _virtnet; echo "\${COMPREPLY[*]}"`], { encoding: 'utf8' }).trim();
+    expect(complete('virtnet hot').split(' ')).toEqual(['hotplug']);
+    expect(complete("virtnet modify -p 0 device ''").split(' ')).toEqual(expect.arrayContaining(['-m', '--mtu', '-q', '-n']));
+    expect(complete('virtnet host sr')).toBe('sriov');
+    expect(complete("virtnet modify -p 0 queue -e ''")).toBe('event cqe');
+    expect(complete('virtnet up')).toBe('update');
   });
 });

@@ -3,7 +3,7 @@
  * exit status: 0 success, 1 the controller refused or failed the request,
  * 2 the command line is wrong, 3 the controller cannot be reached.
  */
-import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@virtnet/shared';
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@virtnet/shared/errors';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, UNREACHABLE: 3 } as const;
 

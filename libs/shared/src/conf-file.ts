@@ -8,14 +8,7 @@
  */
 import { createScanner, parse, printParseErrorCode, SyntaxKind, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
-import { KNOWN_CONF_KEYS, KNOWN_SECTION_KEYS, VirtnetConfSchema, type VirtnetConf } from './config.js';
-
-/** One finding: the key it is about (or `(file)`), where, and what. */
-export interface ConfFinding {
-  key: string;
-  line?: number;
-  message: string;
-}
+import { KNOWN_CONF_KEYS, KNOWN_SECTION_KEYS, VirtnetConfSchema, type ConfFinding, type VirtnetConf } from './config.js';
 
 export interface ConfReport {
   /** The configuration with defaults applied; null when there are errors. */

@@ -4,7 +4,7 @@
  * size the emulated DPU).
  */
 import { z } from 'zod';
-import { FeaturesSchema, IbDeviceNameSchema } from './schemas.js';
+import { FeaturesSchema, IbDeviceNameSchema } from './fields.js';
 import { MAC_PATTERN } from './mac.js';
 
 /** 0/1 flags; JSON booleans are accepted too. */
@@ -76,13 +76,8 @@ export const VirtnetConfSchema = z
       ctx.addIssue({ code: 'custom', path: [c.dpa_core_start === undefined ? 'dpa_core_start' : 'dpa_core_end'], message: 'dpa_core_start and dpa_core_end go together' });
     else if (c.dpa_core_start !== undefined && c.dpa_core_end !== undefined && c.dpa_core_end < c.dpa_core_start)
       ctx.addIssue({ code: 'custom', path: ['dpa_core_end'], message: 'must not be below dpa_core_start' });
-    const ib = ibDevicesOf(c);
-    if (c.ib_dev_for_static_pf !== undefined && !ib.some((d) => d.name === c.ib_dev_for_static_pf))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ib_dev_for_static_pf'],
-        message: `'${c.ib_dev_for_static_pf}' is not one of this configuration's ib devices (${ib.map((d) => d.name).join(', ')})${c.is_lag ? '; with is_lag, static PFs live on the lag device' : ''}`,
-      });
+    const staticPf = staticPfIbDeviceProblem(c);
+    if (staticPf) ctx.addIssue({ code: 'custom', path: [staticPf.key], message: staticPf.message });
   });
 export type VirtnetConfInput = z.input<typeof VirtnetConfSchema>;
 export type VirtnetConf = z.output<typeof VirtnetConfSchema>;
@@ -93,12 +88,37 @@ export const KNOWN_SECTION_KEYS = {
   vf: Object.keys(VfConfSchema.shape),
 } as const;
 
+/** One finding: the key it is about (or `(file)`), where, and what. */
+export interface ConfFinding {
+  key: string;
+  line?: number;
+  message: string;
+}
+
+/** The ib device static PFs live on: ib_dev_for_static_pf, else the configuration's first. */
+export function staticPfIbDevice(conf: Pick<VirtnetConf, 'ib_dev_for_static_pf' | 'is_lag' | 'ib_dev_lag' | 'ib_dev_p0' | 'ib_dev_p1' | 'single_port'>): string {
+  return conf.ib_dev_for_static_pf ?? ibDevicesOf(conf)[0]!.name;
+}
+
+function staticPfIbDeviceProblem(conf: Parameters<typeof staticPfIbDevice>[0]): ConfFinding | null {
+  const ib = ibDevicesOf(conf);
+  if (conf.ib_dev_for_static_pf === undefined || ib.some((d) => d.name === conf.ib_dev_for_static_pf)) return null;
+  return {
+    key: 'ib_dev_for_static_pf',
+    message: `'${conf.ib_dev_for_static_pf}' is not one of this configuration's ib devices (${ib.map((d) => d.name).join(', ')})${conf.is_lag ? '; with is_lag, static PFs live on the lag device' : ''}`,
+  };
+}
+
 /**
  * Rules that need the DPU's inventory: vfs_per_pf cannot exceed the VFs the
- * firmware reserves per PF (VIRTIO_NET_EMULATION_NUM_VF).
+ * firmware reserves per PF (VIRTIO_NET_EMULATION_NUM_VF), and VFs need a
+ * static PF. The static PFs' ib device is checked again here for callers
+ * that built the configuration without the schema.
  */
-export function checkConfAgainstProfile(conf: VirtnetConf, profile: DpuProfile): { key: string; message: string }[] {
-  const out: { key: string; message: string }[] = [];
+export function checkConfAgainstProfile(conf: VirtnetConf, profile: DpuProfile): ConfFinding[] {
+  const out: ConfFinding[] = [];
+  const staticPf = staticPfIbDeviceProblem(conf);
+  if (staticPf) out.push(staticPf);
   const vfs = conf.vf?.vfs_per_pf;
   if (vfs !== undefined && vfs > profile.VIRTIO_NET_EMULATION_NUM_VF)
     out.push({ key: 'vf.vfs_per_pf', message: `${vfs} exceeds the ${profile.VIRTIO_NET_EMULATION_NUM_VF} VFs per PF of this DPU (VIRTIO_NET_EMULATION_NUM_VF)` });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * Stable error codes. Clients (CLI, dashboard, scripts) branch on these, so a
@@ -42,18 +42,11 @@ export const ERROR_CODES = {
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-export const ErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
-export const ErrorBodySchema = z
-  .object({
-    error: z.object({
-      code: ErrorCodeSchema.describe('Stable machine-readable code'),
-      message: z.string().describe('What went wrong, for people'),
-      field: z.string().optional().describe('The request field at fault, when one is'),
-    }),
-  })
-  .describe('Every failed request answers with this body');
-export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+/** The body of every failed request, on every transport (ErrorBodySchema describes it for the API document and clients). */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; field?: string };
+}
 
 /** An error with a stable code, thrown by services and mapped to every transport. */
 export class VirtnetError extends Error {

@@ -3,7 +3,9 @@
  * answers each subscription with a snapshot, then streams events.
  */
 import { z } from 'zod';
-import { AuditEventSchema, DeviceSchema, OperationSchema } from './schemas.js';
+import { AuditEventSchema } from './audit.js';
+import { DeviceSchema } from './devices.js';
+import { OperationSchema } from './operations.js';
 
 export const TopicSchema = z.enum(['devices', 'telemetry', 'operations', 'audit']);
 export type Topic = z.infer<typeof TopicSchema>;

@@ -4,9 +4,8 @@
  * level, changed at run time: the next line logged already follows it).
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { LogParamsSchema, ValidateParamsSchema, chooseProvider, parseOrThrow, type DpuProfile, type ValidateResult } from '@virtnet/shared';
+import { LogParamsSchema, ValidateParamsSchema, parseOrThrow, validateConfiguration, type DpuProfile, type ValidateResult } from '@virtnet/shared';
 import type { Logger as Pino } from 'pino';
-import { checkVirtnetConf } from '../settings/config-files.js';
 import { LOGGER, logFormat } from '../common/logger.js';
 import { DPU_PROFILE } from './tokens.js';
 
@@ -19,22 +18,9 @@ export class ConfigService {
     @Inject(LOGGER) private readonly root: Pino,
   ) {}
 
+  /** The same checks as at start and as the CLI's own `virtnet validate`, against this controller's DPU. */
   validate(params: unknown): ValidateResult {
-    const p = parseOrThrow(ValidateParamsSchema, params);
-    if (p.kind === 'conf') {
-      const r = checkVirtnetConf(p.text, this.profile);
-      return { path: p.path, kind: 'conf', valid: r.value !== null, errors: r.errors, warnings: r.warnings, effective: r.value };
-    }
-    const r = chooseProvider(p.files);
-    const finding = (f: { file: string; line?: number; message: string }) => ({ key: f.file, ...(f.line !== undefined ? { line: f.line } : {}), message: f.message });
-    return {
-      path: p.path,
-      kind: 'providers',
-      valid: r.errors.length === 0,
-      errors: r.errors.map(finding),
-      warnings: r.warnings.map(finding),
-      effective: { provider: r.chosen, source: r.source, entries: r.entries },
-    };
+    return validateConfiguration(parseOrThrow(ValidateParamsSchema, params), this.profile);
   }
 
   level(params: unknown) {

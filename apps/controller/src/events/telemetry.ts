@@ -2,7 +2,10 @@
  * Per-queue rates for the WebSocket's telemetry topic. Samples every
  * counter of every device in one native call once a second, but only while
  * someone listens; a sample carries only the queues that moved, so idle
- * devices cost nothing on the wire.
+ * devices cost nothing on the wire. Every consumer (the topic, the charts'
+ * history) reads a queue missing from a sample as idle, so the first sample
+ * after the sampler starts must already carry rates: the counters read when
+ * the first listener arrives are its baseline.
  */
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Hardware, HwQueueCounters } from '@virtnet/hw';
@@ -30,7 +33,9 @@ export class Telemetry implements OnModuleDestroy {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     if (!this.timer) {
-      this.sample(); // the baseline for the first rates
+      const { at, now } = this.sample();
+      this.prev = now;
+      this.prevAt = at;
       this.timer = setInterval(() => this.tick(), TELEMETRY_INTERVAL_MS);
     }
     return () => {
@@ -53,7 +58,7 @@ export class Telemetry implements OnModuleDestroy {
 
   private tick(): void {
     const { at, now } = this.sample();
-    const seconds = Math.max(0.001, (at - (this.prevAt || at - TELEMETRY_INTERVAL_MS)) / 1000);
+    const seconds = Math.max(0.001, (at - this.prevAt) / 1000);
     const handles = this.devices.handles();
     const numQueues = new Map<number, number>();
     for (const q of now.values()) numQueues.set(q.handle, Math.max(numQueues.get(q.handle) ?? 0, q.qid + 1));

@@ -3,7 +3,19 @@
  * the hardware layer, the default feature set, and the static PF defaults.
  */
 import type { ProfileOverrides } from '@virtnet/hw';
-import { DEFAULT_PROVIDER, F, NEEDS_CTRL_VQ, ibDevicesOf, parseFeatures, type DpuProfile, type ProviderName, type VirtnetConf } from '@virtnet/shared';
+import {
+  DEFAULT_PROVIDER,
+  F,
+  NEEDS_CTRL_VQ,
+  checkConfAgainstProfile,
+  describeFinding,
+  ibDevicesOf,
+  parseFeatures,
+  staticPfIbDevice,
+  type DpuProfile,
+  type ProviderName,
+  type VirtnetConf,
+} from '@virtnet/shared';
 
 /**
  * Offered by a new device unless the user adds more with -f: what a Linux
@@ -33,11 +45,9 @@ export class InventoryError extends Error {}
 export function buildInventory(profile: DpuProfile, conf: VirtnetConf, provider: { chosen: ProviderName; source: string } = { chosen: DEFAULT_PROVIDER, source: 'default' }): Inventory {
   const ib = ibDevicesOf(conf);
   const supported = parseFeatures(profile.supported_features)!;
-  const staticPfIbDevice = conf.ib_dev_for_static_pf ?? ib[0]!.name;
-  if (!ib.some((d) => d.name === staticPfIbDevice))
-    throw new InventoryError(`ib_dev_for_static_pf '${staticPfIbDevice}' is not one of this configuration's ib devices (${ib.map((d) => d.name).join(', ')})`);
-  if (conf.vf?.vfs_per_pf !== undefined && conf.vf.vfs_per_pf > profile.VIRTIO_NET_EMULATION_NUM_VF)
-    throw new InventoryError(`vf.vfs_per_pf ${conf.vf.vfs_per_pf} exceeds VIRTIO_NET_EMULATION_NUM_VF ${profile.VIRTIO_NET_EMULATION_NUM_VF}`);
+  // The rules `virtnet validate` and the configuration files' loading apply, for callers that built `conf` themselves.
+  const problems = checkConfAgainstProfile(conf, profile);
+  if (problems.length) throw new InventoryError(problems.map(describeFinding).join('; '));
   return {
     overrides: {
       boardSerial: profile.board_serial,
@@ -55,7 +65,7 @@ export function buildInventory(profile: DpuProfile, conf: VirtnetConf, provider:
     },
     emulationManager: ib[0]!.name,
     ibDevices: ib.map((d) => d.name),
-    staticPfIbDevice,
+    staticPfIbDevice: staticPfIbDevice(conf),
     // virtnet.conf's mrg_rxbuf and packed_vq add their feature to what new devices offer.
     defaultFeatures: (DEFAULT_FEATURES | (conf.mrg_rxbuf ? F.MRG_RXBUF : 0n) | (conf.packed_vq ? F.RING_PACKED : 0n)) & supported,
     provider: provider.chosen,

@@ -13,9 +13,11 @@
  *    Its worker count is the configured DPA core range
  *    (dpa_core_end - dpa_core_start + 1) when virtnet.conf sets one.
  */
-import { chooseProvider, type ProviderFinding, type ProviderName, type ProviderReport, type VirtnetConf } from '@virtnet/shared';
+import { chooseProvider, describeProviderFinding, type ProviderFinding, type ProviderName, type ProviderReport, type VirtnetConf } from '@virtnet/shared';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
+export { describeProviderFinding };
 
 export class ProviderFileError extends Error {
   constructor(
@@ -24,10 +26,6 @@ export class ProviderFileError extends Error {
   ) {
     super(`${dir}:\n  ${problems.map(describeProviderFinding).join('\n  ')}`);
   }
-}
-
-export function describeProviderFinding(f: ProviderFinding): string {
-  return `${f.file}: ${f.message}`;
 }
 
 /** The files of a providers directory; none when the directory does not exist. */

@@ -6,39 +6,34 @@
 import { BulkRequestSchema, type BulkRequest, type Operation } from '@virtnet/shared';
 import { useState, type FormEvent } from 'react';
 import { api } from '../lib/api';
-import { apiFieldErrors, type FieldErrors } from '../lib/form';
-import { useLive } from '../lib/live';
+import { useDialogState } from '../lib/dialog';
+import type { FieldOf } from '../lib/form';
+import { useOperation } from '../lib/live-hooks';
 import { Dialog, Field, buttonClass, inputClass } from './Dialog';
+import { ModerationFields, moderationBody, type Moderation } from './ModerationFields';
 import { OperationsList } from './ui';
 
+/** The request nests its fields (queue.period_us, device.mtu): the form shows them by their last name, and every VUID issue at the list. */
+const bulkField: FieldOf = (path) => (path.startsWith('vuids') ? 'vuids' : path.split('.').at(-1)!);
+
 export function BulkDialog(props: { vuids: string[]; onClose: () => void; onDone: () => void }) {
-  const state = useLive();
   const [kind, setKind] = useState<'queue' | 'mtu'>('queue');
-  const [q, setQ] = useState({ event_mode: 'cqe', period_us: '50', max_count: '32' });
+  const [q, setQ] = useState<Moderation>({ event_mode: 'cqe', period_us: '50', max_count: '32' });
   const [mtu, setMtu] = useState('9000');
-  const [errors, setErrors] = useState<FieldErrors>({});
+  const form = useDialogState(bulkField);
   const [started, setStarted] = useState<Operation | null>(null);
   // The socket's progress, or the answer to the request until the socket has it.
-  const op = started ? (state.operations.get(started.id) ?? started) : undefined;
+  const live = useOperation(started?.id);
+  const op = started ? (live ?? started) : undefined;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    const body: BulkRequest =
-      kind === 'queue'
-        ? { vuids: props.vuids, queue: { event_mode: q.event_mode as 'event' | 'cqe', period_us: Number(q.period_us), max_count: Number(q.max_count) } }
-        : { vuids: props.vuids, device: { mtu: Number(mtu) } };
-    const parsed = BulkRequestSchema.safeParse(body);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return setErrors({ [String(issue.path.at(-1) ?? '_form')]: issue.message });
-    }
-    try {
-      setStarted(await api.bulk(body));
-      props.onDone();
-    } catch (err) {
-      const f = apiFieldErrors(err);
-      setErrors(Object.fromEntries(Object.entries(f).map(([k, v]) => [k.split('.').at(-1)!, v])));
-    }
+    const body: BulkRequest = kind === 'queue' ? { vuids: props.vuids, queue: moderationBody(q) } : { vuids: props.vuids, device: { mtu: Number(mtu) } };
+    if (!form.check(BulkRequestSchema, body)) return;
+    const operation = await form.submit(() => api.bulk(body));
+    if (!operation) return;
+    setStarted(operation);
+    props.onDone();
   }
 
   return (
@@ -67,34 +62,23 @@ export function BulkDialog(props: { vuids: string[]; onClose: () => void; onDone
           </div>
           {kind === 'queue' ? (
             <div className="grid grid-cols-3 gap-3">
-              <Field label="Mode" name="event_mode" error={errors['event_mode']}>
-                <select id="bulk-event_mode" className={inputClass} value={q.event_mode} onChange={(e) => setQ({ ...q, event_mode: e.target.value })}>
-                  <option value="event">event</option>
-                  <option value="cqe">cqe</option>
-                </select>
-              </Field>
-              <Field label="Period (µs)" name="period_us" error={errors['period_us']} hint="0 – 4095">
-                <input id="bulk-period_us" className={inputClass} value={q.period_us} onChange={(e) => setQ({ ...q, period_us: e.target.value })} inputMode="numeric" />
-              </Field>
-              <Field label="Max count" name="max_count" error={errors['max_count']} hint="0 – 65535">
-                <input id="bulk-max_count" className={inputClass} value={q.max_count} onChange={(e) => setQ({ ...q, max_count: e.target.value })} inputMode="numeric" />
-              </Field>
+              <ModerationFields idPrefix="bulk" modeLabel="Mode" value={q} onChange={setQ} errors={form.errors} />
             </div>
           ) : (
-            <Field label="MTU" name="mtu" error={errors['mtu']}>
+            <Field label="MTU" name="mtu" error={form.errors['mtu']}>
               <input id="bulk-mtu" className={inputClass} value={mtu} onChange={(e) => setMtu(e.target.value)} inputMode="numeric" />
             </Field>
           )}
-          {errors['_form'] || errors['vuids'] ? (
+          {form.errors['_form'] || form.errors['vuids'] ? (
             <p role="alert" className="text-sm text-danger">
-              {errors['_form'] ?? errors['vuids']}
+              {form.errors['_form'] ?? form.errors['vuids']}
             </p>
           ) : null}
           <div className="flex justify-end gap-2">
             <button type="button" className={buttonClass.secondary} onClick={props.onClose}>
               Cancel
             </button>
-            <button type="submit" id="bulk-submit" className={buttonClass.primary}>
+            <button type="submit" id="bulk-submit" className={buttonClass.primary} disabled={form.busy}>
               Apply to {props.vuids.length} VFs
             </button>
           </div>

@@ -1,21 +1,15 @@
-import { useState } from 'react';
 import type { Device } from '@virtnet/shared';
-import { api, ApiError } from '../lib/api';
+import { api } from '../lib/api';
+import { useDialogState } from '../lib/dialog';
 import { Dialog, buttonClass } from './Dialog';
 
 export function ConfirmUnplug(props: { device: Device; onClose: () => void; onDone?: () => void }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const form = useDialogState();
   const d = props.device;
+  // Whatever the refusal names (the device, usually), it is this dialog's one question.
+  const error = Object.values(form.errors)[0];
   async function unplug() {
-    setBusy(true);
-    try {
-      await api.unplug(d.vuid);
-      (props.onDone ?? props.onClose)();
-    } catch (e) {
-      setError(e instanceof ApiError ? `${e.message} (${e.code})` : String(e));
-      setBusy(false);
-    }
+    if (await form.submit(() => api.unplug(d.vuid))) (props.onDone ?? props.onClose)();
   }
   return (
     <Dialog id="unplug-dialog" title="Unplug device?" onClose={props.onClose}>
@@ -32,7 +26,7 @@ export function ConfirmUnplug(props: { device: Device; onClose: () => void; onDo
         <button type="button" className={buttonClass.secondary} onClick={props.onClose}>
           Cancel
         </button>
-        <button type="button" id="unplug-confirm" className={buttonClass.danger} onClick={unplug} disabled={busy}>
+        <button type="button" id="unplug-confirm" className={buttonClass.danger} onClick={unplug} disabled={form.busy}>
           Unplug
         </button>
       </div>

@@ -8,8 +8,8 @@
 import { FEATURE_BITS, HotplugRequestSchema, parseFeatures, randomMac, type ControllerInfo } from '@virtnet/shared';
 import { useMemo, useState, type FormEvent } from 'react';
 import { api } from '../lib/api';
+import { useDialogState } from '../lib/dialog';
 import { bitsOf, hex, PRESETS } from '../lib/features';
-import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../lib/form';
 import { Dialog, Field, buttonClass, inputClass } from './Dialog';
 
 export function HotplugDialog(props: { controller: ControllerInfo; onClose: () => void; onDone: (vuid: string) => void }) {
@@ -23,8 +23,8 @@ export function HotplugDialog(props: { controller: ControllerInfo; onClose: () =
   const optional = FEATURE_BITS.filter((f) => (supported >> BigInt(f.bit)) & 1n && !((defaults >> BigInt(f.bit)) & 1n));
 
   const [v, setV] = useState({ ib_device: c.emulation_manager, mac: randomMac(), mtu: '1500', num_queues: '3', max_queue_size: String(Math.min(1024, c.max_queue_size)), features: '0x0', legacy: false });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const form = useDialogState();
+  const { errors } = form;
   const set = (k: keyof typeof v) => (e: { target: { value: string } }) => setV({ ...v, [k]: e.target.value });
   const extra = parseFeatures(v.features.trim() || '0x0');
   const toggle = (bit: number) => setV({ ...v, features: hex((extra ?? 0n) ^ (1n << BigInt(bit))) });
@@ -40,20 +40,12 @@ export function HotplugDialog(props: { controller: ControllerInfo; onClose: () =
       features: v.features.trim() || '0x0',
       legacy: v.legacy,
     };
-    const parsed = HotplugRequestSchema.safeParse(body);
-    if (!parsed.success) return setErrors(zodFieldErrors(parsed.error));
+    if (!form.check(HotplugRequestSchema, body)) return;
     // The DPU's own limits, known from its capabilities: no need to ask to be refused.
-    if (body.num_queues > maxQueues) return setErrors({ num_queues: `at most ${maxQueues} virtqueues on this DPU (max_virt_queues ${c.max_virt_queues}, MSI-X ${c.pf_msix})` });
-    if (body.mtu > c.max_mtu) return setErrors({ mtu: `at most ${c.max_mtu} on this DPU` });
-    setBusy(true);
-    try {
-      const r = await api.hotplug(body);
-      props.onDone(r.vuid);
-    } catch (err) {
-      setErrors(apiFieldErrors(err));
-    } finally {
-      setBusy(false);
-    }
+    if (body.num_queues > maxQueues) return form.fail({ num_queues: `at most ${maxQueues} virtqueues on this DPU (max_virt_queues ${c.max_virt_queues}, MSI-X ${c.pf_msix})` });
+    if (body.mtu > c.max_mtu) return form.fail({ mtu: `at most ${c.max_mtu} on this DPU` });
+    const r = await form.submit(() => api.hotplug(body));
+    if (r) props.onDone(r.vuid);
   }
 
   const input = (name: keyof typeof v, extraProps: Record<string, unknown> = {}) => ({
@@ -151,8 +143,8 @@ export function HotplugDialog(props: { controller: ControllerInfo; onClose: () =
           <button type="button" className={buttonClass.secondary} onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" id="hotplug-submit" className={buttonClass.primary} disabled={busy}>
-            {busy ? 'Plugging…' : 'Hot-plug'}
+          <button type="submit" id="hotplug-submit" className={buttonClass.primary} disabled={form.busy}>
+            {form.busy ? 'Plugging…' : 'Hot-plug'}
           </button>
         </div>
       </form>

@@ -11,81 +11,56 @@
  */
 import { HOST_DRIVER_UNSUPPORTED, ModifyDeviceFieldsSchema, ModifyQueueFieldsSchema, deviceInVmMessage, isInVm, type Device, type Queue } from '@virtnet/shared';
 import { useState, type FormEvent } from 'react';
-import { api, ApiError } from '../lib/api';
-import { apiFieldErrors, zodFieldErrors, type FieldErrors } from '../lib/form';
-import { deviceLabel, isBound, live, useLive } from '../lib/live';
+import { api } from '../lib/api';
+import { deviceLabel, isBound } from '../lib/device';
+import { useDialogState } from '../lib/dialog';
+import { live } from '../lib/live';
+import { useDevice, useHost } from '../lib/live-hooks';
 import { Dialog, Field, buttonClass, inputClass } from './Dialog';
+import { ModerationFields, moderationBody, type Moderation } from './ModerationFields';
 
 export function ModifyDialog(props: { device: Device; queues?: Queue[] | undefined; onClose: () => void }) {
-  const { devices, host } = useLive();
+  const host = useHost();
   // The device as it is now (the host may bind or unbind it while the dialog is open).
-  const d = devices.get(props.device.vuid) ?? props.device;
+  const d = useDevice(props.device.vuid) ?? props.device;
   const bound = isBound(d);
   const inVm = isInVm(host, d.vuid);
   const [initial] = useState(() => ({ mac: d.mac, mtu: String(d.mtu), features: d.features, max_queue_size: String(d.max_queue_size), num_msix: String(d.num_msix) }));
   const [v, setV] = useState(initial);
   const q0 = props.queues?.[0];
-  const [q, setQ] = useState({ event_mode: q0?.rq_cq_period_mode ?? 'event', period_us: String(q0?.rq_cq_period ?? 0), max_count: String(q0?.rq_cq_max_count ?? 0) });
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [queueErrors, setQueueErrors] = useState<FieldErrors>({});
-  const [busy, setBusy] = useState(false);
+  const [q, setQ] = useState<Moderation>({ event_mode: q0?.rq_cq_period_mode ?? 'event', period_us: String(q0?.rq_cq_period ?? 0), max_count: String(q0?.rq_cq_max_count ?? 0) });
+  // Device settings and the host driver's buttons answer in the upper form, moderation in its own.
+  const settings = useDialogState();
+  const moderation = useDialogState();
+  const errors = settings.errors;
+  const busy = settings.busy || moderation.busy;
+  const refused = settings.code === 'DRIVER_BOUND';
   const [done, setDone] = useState<string | null>(null);
-  const [refused, setRefused] = useState(false);
 
   async function submitDevice(e: FormEvent) {
     e.preventDefault();
     setDone(null);
-    setRefused(false);
     const changed: Record<string, unknown> = {};
     if (v.mac !== initial.mac) changed['mac'] = v.mac.trim();
     if (v.mtu !== initial.mtu) changed['mtu'] = Number(v.mtu);
     if (v.features !== initial.features) changed['features'] = v.features.trim();
     if (v.max_queue_size !== initial.max_queue_size) changed['max_queue_size'] = Number(v.max_queue_size);
     if (v.num_msix !== initial.num_msix) changed['num_msix'] = Number(v.num_msix);
-    const parsed = ModifyDeviceFieldsSchema.safeParse(changed);
-    if (!parsed.success) return setErrors(zodFieldErrors(parsed.error));
-    setBusy(true);
-    try {
-      await api.modify(d.vuid, parsed.data);
-      setErrors({});
-      setDone('Device settings applied.');
-    } catch (err) {
-      setErrors(apiFieldErrors(err));
-      setRefused(err instanceof ApiError && err.code === 'DRIVER_BOUND');
-    } finally {
-      setBusy(false);
-    }
+    const parsed = settings.check(ModifyDeviceFieldsSchema, changed);
+    if (!parsed) return;
+    if (await settings.submit(() => api.modify(d.vuid, parsed))) setDone('Device settings applied.');
   }
 
   async function submitQueues(e: FormEvent) {
     e.preventDefault();
     setDone(null);
-    const parsed = ModifyQueueFieldsSchema.safeParse({ event_mode: q.event_mode, period_us: Number(q.period_us), max_count: Number(q.max_count) });
-    if (!parsed.success) return setQueueErrors(zodFieldErrors(parsed.error));
-    setBusy(true);
-    try {
-      await api.modifyQueues(d.vuid, parsed.data);
-      setQueueErrors({});
-      setDone('Interrupt moderation applied.');
-    } catch (err) {
-      setQueueErrors(apiFieldErrors(err));
-    } finally {
-      setBusy(false);
-    }
+    const parsed = moderation.check(ModifyQueueFieldsSchema, moderationBody(q));
+    if (!parsed) return;
+    if (await moderation.submit(() => api.modifyQueues(d.vuid, parsed))) setDone('Interrupt moderation applied.');
   }
 
   async function hostAction(action: 'unbind' | 'bind') {
-    setBusy(true);
-    try {
-      await api.hostAction(d.vuid, action);
-      void live.refreshHost();
-      setRefused(false);
-      setErrors({});
-    } catch (err) {
-      setErrors(apiFieldErrors(err));
-    } finally {
-      setBusy(false);
-    }
+    if (await settings.submit(() => api.hostAction(d.vuid, action))) void live.refreshHost();
   }
 
   const field = (name: keyof typeof v) => ({
@@ -175,21 +150,10 @@ export function ModifyDialog(props: { device: Device; queues?: Queue[] | undefin
         </fieldset>
       </form>
       <form onSubmit={submitQueues} noValidate className="mt-4 grid grid-cols-3 gap-3 border-t border-line pt-4" aria-label="Interrupt moderation">
-        <Field label="Moderation mode" name="event_mode" error={queueErrors['event_mode']}>
-          <select id="modify-event_mode" className={inputClass} value={q.event_mode} onChange={(e) => setQ({ ...q, event_mode: e.target.value as 'event' | 'cqe' })}>
-            <option value="event">event</option>
-            <option value="cqe">cqe</option>
-          </select>
-        </Field>
-        <Field label="Period (µs)" name="period_us" error={queueErrors['period_us']} hint="0 – 4095">
-          <input id="modify-period_us" className={inputClass} value={q.period_us} onChange={(e) => setQ({ ...q, period_us: e.target.value })} inputMode="numeric" />
-        </Field>
-        <Field label="Max count" name="max_count" error={queueErrors['max_count']} hint="0 – 65535">
-          <input id="modify-max_count" className={inputClass} value={q.max_count} onChange={(e) => setQ({ ...q, max_count: e.target.value })} inputMode="numeric" />
-        </Field>
-        {queueErrors['_form'] ? (
+        <ModerationFields idPrefix="modify" value={q} onChange={setQ} errors={moderation.errors} />
+        {moderation.errors['_form'] ? (
           <p role="alert" className="col-span-3 text-sm text-danger">
-            {queueErrors['_form']}
+            {moderation.errors['_form']}
           </p>
         ) : null}
         <div className="col-span-3 flex justify-end">

@@ -10,7 +10,8 @@ import { SetVfsParamsSchema, type Operation, type SriovStatus } from '@virtnet/s
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api } from '../lib/api';
 import { apiFieldErrors } from '../lib/form';
-import { live, useLive } from '../lib/live';
+import { live } from '../lib/live';
+import { useConnectionState, useDevices, useHost, useOperations } from '../lib/live-hooks';
 import { Dialog, buttonClass, inputClass } from './Dialog';
 import { OperationsList, Panel } from './ui';
 
@@ -18,7 +19,8 @@ type SriovPf = SriovStatus['pfs'][number];
 
 /** Every static PF's SR-IOV state, read again whenever a PF's VF count changes (from here, the CLI, or a restart). */
 function useSriov(): { pfs: SriovPf[] | null; error: string | null } {
-  const { devices, connection } = useLive();
+  const devices = useDevices();
+  const connection = useConnectionState();
   const [pfs, setPfs] = useState<SriovPf[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   // VFs per PF as the device list has them: a change means a request ran.
@@ -28,7 +30,7 @@ function useSriov(): { pfs: SriovPf[] | null; error: string | null } {
     return [...n].sort((a, b) => a[0] - b[0]).join(' ');
   }, [devices]);
   useEffect(() => {
-    if (connection.state !== 'live') return;
+    if (connection !== 'live') return;
     let current = true;
     api.sriov().then(
       (s) => {
@@ -41,7 +43,7 @@ function useSriov(): { pfs: SriovPf[] | null; error: string | null } {
     return () => {
       current = false;
     };
-  }, [vfCounts, connection.state]);
+  }, [vfCounts, connection]);
   return { pfs, error };
 }
 
@@ -67,7 +69,7 @@ function ConfirmRemoveVfs(props: { pf: SriovPf; onCancel: () => void; onConfirm:
 }
 
 function SriovRow({ pf }: { pf: SriovPf }) {
-  const { operations } = useLive();
+  const operations = useOperations();
   const name = `sriov-pf${pf.pf_id}-num_vfs`;
   const [value, setValue] = useState(String(pf.num_vfs));
   const [error, setError] = useState<string | null>(null);
@@ -179,7 +181,7 @@ function SriovRow({ pf }: { pf: SriovPf }) {
 
 /** The SR-IOV panel: every static PF, or the one PF `pf` (its device page). */
 export function SriovPanel(props: { pf?: number }) {
-  const { host } = useLive();
+  const host = useHost();
   const { pfs, error } = useSriov();
   const shown = pfs?.filter((p) => props.pf === undefined || p.pf_id === props.pf);
   return (

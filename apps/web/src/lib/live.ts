@@ -1,14 +1,15 @@
 /**
  * The one WebSocket of the dashboard and the store it feeds. On every
  * (re)connect it subscribes again and replaces its state with the server's
- * snapshots, so nothing missed while offline lingers. Components read it
- * through useSyncExternalStore; telemetry and audit events also go to
- * listeners (charts, the events page) that keep their own bounded buffers.
- * While the tab is hidden the telemetry topic is unsubscribed: nothing is
- * sent, parsed or drawn.
+ * snapshots, so nothing missed while offline lingers. Each topic has its own
+ * field, replaced (never mutated) when the topic changes, so a component
+ * that selects one (live-hooks.ts) is left alone when another changes: a
+ * telemetry sample replaces only `traffic` and `totals`. Telemetry and audit
+ * events also go to listeners (charts, the events page) that keep their own
+ * bounded buffers. While the tab is hidden the telemetry topic is
+ * unsubscribed: nothing is sent, parsed or drawn.
  */
 import { ServerMessageSchema, type AuditEvent, type Device, type HostStatus, type Operation, type TelemetryMessage, type Topic } from '@virtnet/shared';
-import { useSyncExternalStore } from 'react';
 import { api, onUnauthenticated } from './api';
 import { reconnectDelay } from './backoff';
 
@@ -34,8 +35,6 @@ export interface LiveState {
   operations: ReadonlyMap<string, Operation>;
   /** True while the tab is hidden and telemetry is paused. */
   paused: boolean;
-  /** Bumped when devices change (not on telemetry), so views can refetch what depends on them. */
-  revision: number;
   /**
    * The host side (GET /host): its mode decides which actions the pages
    * offer. Read once per connection (a reconnect may be a new controller),
@@ -56,7 +55,6 @@ export class LiveStore {
     totals: ZERO,
     operations: new Map(),
     paused: false,
-    revision: 0,
     host: null,
   };
   private readonly listeners = new Set<() => void>();
@@ -132,8 +130,7 @@ export class LiveStore {
   }
 
   private set(patch: Partial<LiveState>): void {
-    const bump = patch.devices !== undefined || patch.connection !== undefined;
-    this.state = { ...this.state, ...patch, revision: this.state.revision + (bump ? 1 : 0) };
+    this.state = { ...this.state, ...patch };
     for (const l of this.listeners) l();
   }
 
@@ -246,24 +243,3 @@ export class LiveStore {
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 export const live = new LiveStore(wsUrl);
-
-export function useLive(): LiveState {
-  return useSyncExternalStore(live.subscribe, live.snapshot);
-}
-
-/** Devices in (pf, vf) order. */
-export function sortedDevices(devices: ReadonlyMap<string, Device>): Device[] {
-  return [...devices.values()].sort((a, b) => a.pf_id - b.pf_id || (a.vf_id ?? -1) - (b.vf_id ?? -1));
-}
-
-export function driverState(d: Device): { key: 'ok' | 'failed' | 'probing' | 'none'; text: string; tone: string } {
-  if (d.device_status_names.includes('FAILED') || d.device_status_names.includes('DEVICE_NEEDS_RESET')) return { key: 'failed', text: 'failed', tone: 'text-danger' };
-  if (d.device_status_names.includes('DRIVER_OK')) return { key: 'ok', text: 'driver ok', tone: 'text-accent' };
-  if (d.device_status !== 0) return { key: 'probing', text: 'probing', tone: 'text-warn' };
-  return { key: 'none', text: 'no driver', tone: 'text-muted' };
-}
-
-/** DRIVER | DRIVER_OK: the host driver holds the device, and device settings are refused (DRIVER_BOUND). */
-export const isBound = (d: Device) => (d.device_status & 0b110) !== 0;
-
-export const deviceLabel = (d: Device) => (d.vf_id !== undefined ? `PF ${d.pf_id} VF ${d.vf_id}` : `PF ${d.pf_id}`);

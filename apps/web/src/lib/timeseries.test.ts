@@ -28,6 +28,19 @@ describe('chart series', () => {
     expect(s.queues[0]!.values.errors).toEqual([0, 3, 3]);
   });
 
+  it('draws a second once when the history answer and the socket both carried it', () => {
+    let s = fromHistory(history);
+    const tx = (pps: number) => [{ index: 1, type: 'tx' as const, pps, bps: pps * 80, drops_ps: 0, kicks_ps: pps, calls_ps: 0, errors: 0 }];
+    s = append(s, sample(2, tx(6)), VUID);
+    s = append(s, sample(1, tx(5)), VUID);
+    expect(s.t).toEqual([1, 2]);
+    // queue 0 is not in those samples: had they been appended, it would read 0 between its rates
+    expect(s.queues[0]!.values.pps).toEqual([1, 2]);
+    s = append(s, sample(3, tx(7)), VUID);
+    expect(s.t).toEqual([1, 2, 3]);
+    expect(s.queues[1]!.values.pps).toEqual([5, 6, 7]);
+  });
+
   it('keeps at most the window', () => {
     let s = fromHistory(history);
     for (let i = 0; i < WINDOW + 10; i++) s = append(s, sample(10 + i, []), VUID);

@@ -29,12 +29,19 @@ export function fromHistory(h: TelemetryHistory): DeviceSeries {
   };
 }
 
-/** One telemetry sample appended; queues it does not list were quiet (0), error totals carry over. */
+/**
+ * One telemetry sample appended; queues it does not list were quiet (0),
+ * error totals carry over. A sample no newer than the last point is one
+ * the series has already (the history answer and the socket both carried
+ * it): appending it again would draw one second twice.
+ */
 export function append(s: DeviceSeries, m: TelemetryMessage, vuid: string): DeviceSeries {
+  const at = Date.parse(m.at) / 1000;
+  if (at <= (s.t.at(-1) ?? -Infinity)) return s;
   const d = m.devices.find((x) => x.vuid === vuid);
   const keep = <T,>(a: T[], v: T) => (a.length >= WINDOW ? [...a.slice(a.length - WINDOW + 1), v] : [...a, v]);
   return {
-    t: keep(s.t, Date.parse(m.at) / 1000),
+    t: keep(s.t, at),
     queues: s.queues.map((q) => {
       const x = d?.queues.find((y) => y.index === q.index);
       const now: Record<Field, number> = x

@@ -3,44 +3,23 @@ import { useEffect, useMemo, useState } from 'react';
 import { buttonClass, filterClass } from '../components/Dialog';
 import { Panel } from '../components/ui';
 import { api } from '../lib/api';
-import { live, useLive } from '../lib/live';
+import { EventRow } from '../components/EventRow';
+import { live } from '../lib/live';
+import { useConnectionState } from '../lib/live-hooks';
 
 const PAGE = 200;
 const KEEP = 5000;
 
-export function EventRow({ e, compact }: { e: AuditEvent; compact?: boolean }) {
-  const at = new Date(e.at);
-  return (
-    <li
-      data-testid="event"
-      data-action={e.action}
-      data-result={e.result}
-      className={`grid items-baseline gap-3 px-4 py-1.5 ${compact ? 'grid-cols-[4.5rem_7rem_1fr]' : 'grid-cols-[10.5rem_3.5rem_10rem_11rem_1fr]'}`}
-    >
-      <time className="num font-mono text-muted" dateTime={e.at} title={e.at}>
-        {compact ? at.toLocaleTimeString('en-GB') : `${at.toLocaleDateString('en-CA')} ${at.toLocaleTimeString('en-GB')}`}
-      </time>
-      {compact ? null : <span className="text-muted">{e.actor}</span>}
-      <span className={`truncate ${e.result === 'ok' ? '' : 'text-danger'}`}>{e.action}</span>
-      {compact ? null : <span className={`truncate ${e.result === 'ok' ? 'text-accent' : 'text-danger'}`}>{e.result === 'ok' ? 'ok' : e.error_code}</span>}
-      <span className="min-w-0 truncate text-muted" title={`${e.target ?? ''} ${e.detail ?? ''}`}>
-        <span className="font-mono">{e.target ?? ''}</span>
-        {e.detail ? <span> · {e.detail}</span> : null}
-      </span>
-    </li>
-  );
-}
-
 /** The persisted audit log: who changed what, when, and how it ended; new entries arrive live. */
 export function Events() {
-  const state = useLive();
+  const connection = useConnectionState();
   const [events, setEvents] = useState<AuditEvent[]>([]);
   const [more, setMore] = useState(true);
   const [error, setError] = useState<string | null>(null);
   const [f, setF] = useState({ text: '', actor: '', result: '', action: '' });
 
   useEffect(() => {
-    if (state.connection.state !== 'live') return;
+    if (connection !== 'live') return;
     api.events(PAGE).then(
       (r) => {
         setEvents(r.events);
@@ -48,7 +27,7 @@ export function Events() {
       },
       (e: Error) => setError(e.message),
     );
-  }, [state.connection.state]);
+  }, [connection]);
   useEffect(() => live.onAudit((e) => setEvents((old) => (old.some((o) => o.id === e.id) ? old : [e, ...old].slice(0, KEEP)))), []);
 
   async function older() {

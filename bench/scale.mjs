@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The figures of the parity work, on the real maximum: 4 static PFs with
+// The controller at the real maximum: 4 static PFs with
 // 126 VFs each (504 VFs) plus 27 hot-plugged PFs, 535 devices, with the
 // built-in host (vnet-host) probing every one of them.
 //
@@ -16,7 +16,7 @@
 //     under dpa: frames per second, driver kicks per 1000 frames, and the
 //     controller's CPU time.
 //
-//   node bench/parity.mjs          (after npm run build; BENCH_PART=scale|providers for one half)
+//   node bench/scale.mjs           (after npm run build; BENCH_PART=scale|providers for one half)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -241,6 +241,6 @@ for (const provider of PART === 'scale' ? [] : ['ace', 'dpa']) {
   }
 }
 
-console.log(`\nParity figures (${cpus().length} cores, ${cpus()[0].model}, Node ${process.version}; ms unless stated)\n`);
+console.log(`\nFigures at the real maximum (${cpus().length} cores, ${cpus()[0].model}, Node ${process.version}; ms unless stated)\n`);
 console.log('| what | figure |\n|---|---:|');
 for (const [what, v] of rows) console.log(`| ${what} | ${v} |`);

@@ -1,0 +1,45 @@
+/**
+ * The controller itself: its version, its health, and where its dashboard is.
+ */
+import { z } from 'zod';
+import { NoParamsSchema, integer } from './fields.js';
+
+export const VersionResultSchema = z.object({
+  controller: z.string().describe('The running controller'),
+  destination: z.string().nullable().describe('The installed build `virtnet update -s` would hand over to (null: none found)'),
+  update: z.enum(['inactive', 'active']).describe('A live update is handing over right now'),
+  native_abi: integer(),
+  node: z.string(),
+  provider: z.string().describe('The data-path provider (ace, dpa)'),
+});
+export type VersionResult = z.infer<typeof VersionResultSchema>;
+
+export const HealthResultSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  uptime_s: z.number(),
+  devices: integer(),
+  database: z.enum(['ok', 'error']),
+  hardware: z.enum(['ok', 'error']),
+  provider: z.string().describe('The data-path provider (ace, dpa)'),
+  recovery: z.object({
+    enabled: z.boolean().describe("virtnet.conf's recovery (0 disables it: devices are not recreated at start)"),
+    recovered: integer(),
+    created: integer(),
+    failed: z.array(z.object({ vuid: z.string(), code: z.string(), message: z.string() })),
+  }),
+});
+export type HealthResult = z.infer<typeof HealthResultSchema>;
+
+/** Where the dashboard is, and the URL that signs a browser in (CLI: virtnet dashboard). */
+export const DashboardResultSchema = z.object({
+  url: z.string(),
+  login_url: z.string().describe('Opens the dashboard with the access token; keep it private'),
+  auth: z.boolean().describe('false when VIRTNET_AUTH=off (loopback only)'),
+});
+export type DashboardResult = z.infer<typeof DashboardResultSchema>;
+
+export const SYSTEM_METHODS = {
+  version: { params: NoParamsSchema, result: VersionResultSchema },
+  health: { params: NoParamsSchema, result: HealthResultSchema },
+  dashboard: { params: NoParamsSchema, result: DashboardResultSchema },
+} as const;
