@@ -3,7 +3,10 @@
  * (VIRTNET_HOME, VIRTNET_HTTP_HOST, VIRTNET_HTTP_PORT, VIRTNET_LOG_LEVEL,
  * VIRTNET_CONF, VIRTNET_PROFILE, VIRTNET_WEB_ROOT; see the README).
  */
-import { sdNotify } from '@virtnet/hw';
+import { runningDpu, sdNotify } from '@virtnet/hw';
+import { runningSimHost } from './hosts/sim-host.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { startController } from './bootstrap.js';
 import { UpdateService } from './update/update.service.js';
 import { createLogger } from './common/logger.js';
@@ -12,6 +15,18 @@ import { InventoryError } from './hardware/inventory.js';
 import { TokenFileError } from './auth/token.js';
 import { ProviderFileError } from './providers/providers.js';
 import { loadSettings, SettingsError } from './settings/settings.js';
+
+/** After Ctrl-C: what outlives the controller by design, and how to stop it too. */
+function stillRunning(home: string): string {
+  const dpu = runningDpu(home);
+  const host = runningSimHost(home);
+  const parts = [
+    ...(dpu ? [`the DPU (pid ${dpu}) keeps its devices and forwards their traffic, as hardware does`] : []),
+    ...(host ? [`vnet-host (pid ${host}) keeps its drivers attached, as a host does`] : []),
+  ];
+  if (!parts.length) return '\nvirtnet controller stopped.\n';
+  return `\nvirtnet controller stopped; ${parts.join(', and ')}. The next start attaches to them.\nStop everything with: ${home === join(homedir(), '.virtnet') ? '' : `VIRTNET_HOME=${home} `}npm stop\n`;
+}
 
 async function main(): Promise<void> {
   let settings;
@@ -41,7 +56,10 @@ async function main(): Promise<void> {
         // no service manager to tell
       }
       running.close().then(
-        () => process.exit(0),
+        () => {
+          if (signal === 'SIGINT') process.stdout.write(stillRunning(settings.home));
+          process.exit(0);
+        },
         (e: unknown) => {
           log.error({ err: e }, 'error while stopping');
           process.exit(1);

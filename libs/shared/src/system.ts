@@ -21,10 +21,32 @@ export const HealthResultSchema = z.object({
   database: z.enum(['ok', 'error']),
   hardware: z.enum(['ok', 'error']),
   provider: z.string().describe('The data-path provider (ace, dpa)'),
+  dpu: z
+    .object({
+      up: z.boolean(),
+      state: z.enum(['running', 'down', 'restarting']),
+      pid: integer().nullable(),
+      version: z.string().nullable(),
+      started_at: z.string().nullable(),
+      reason: z.string().nullable().describe('Why the DPU is down, while it is'),
+      starts: integer().describe('DPU processes this controller started (a restart after a crash counts one)'),
+      faults: integer().describe('Guest-memory faults the DPU absorbed (a driver shrank its memory under a device)'),
+      last_outage: z
+        .object({
+          at: z.string(),
+          reason: z.string(),
+          recovered_ms: z.number().nullable().describe('From noticing the DPU gone to every device created again; null while it lasts'),
+          devices: integer().nullable(),
+        })
+        .nullable(),
+    })
+    .describe('The DPU process: it outlives the controller; when it dies the controller starts a new one and recreates the devices'),
   recovery: z.object({
     enabled: z.boolean().describe("virtnet.conf's recovery (0 disables it: devices are not recreated at start)"),
-    recovered: integer(),
-    created: integer(),
+    recovered: integer().describe('Stored devices created again on the DPU'),
+    created: integer().describe('Static PFs and VFs created from the profile and virtnet.conf'),
+    adopted: integer().describe('Stored devices the DPU was still running, kept as they were (a restart or live update)'),
+    removed: integer().describe('Functions the DPU held that no stored device backs, removed'),
     failed: z.array(z.object({ vuid: z.string(), code: z.string(), message: z.string() })),
   }),
 });

@@ -13,7 +13,8 @@ export const UpdateStatusSchema = z.object({
   last_to: z.string().nullable().describe('Version it went to'),
   last_at: z.string().nullable(),
   last_error: z.string().nullable(),
-  last_gap_ms: z.number().nullable().describe('Time the devices were not served during the last handover'),
+  last_gap_ms: z.number().nullable().describe('Time no controller answered during the last handover (the data path runs on in the DPU process)'),
+  last_reconnects: z.number().nullable().describe('Host connections that dropped during the last handover (0: every driver stayed attached)'),
 });
 export type UpdateStatus = z.infer<typeof UpdateStatusSchema>;
 

@@ -1,9 +1,13 @@
 /**
- * DevicesService with the real native hardware and in-memory fakes for the
- * database: all-or-nothing changes, recovery at exact positions, and the
- * VFs virtnet.conf asks for.
+ * DevicesService with the real DPU (a vnet-dpu process per test home,
+ * through the real libvnet) and in-memory fakes for the database:
+ * all-or-nothing changes, reconciliation with a running DPU, recovery at
+ * exact positions on a new one, and the VFs virtnet.conf asks for.
  */
-import { NativeHardware } from '@virtnet/hw';
+import { Dpu, runningDpu } from '@virtnet/hw';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { VirtnetConfSchema, VirtnetError, DpuProfileSchema, type AuditEvent } from '@virtnet/shared';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditStore, DeviceRow, DeviceRowPatch, DeviceStore, NewAuditEvent, NewDeviceRow } from '../database/stores.js';
@@ -82,15 +86,29 @@ class MemoryAudit implements AuditStore {
   }
 }
 
-const hws: NativeHardware[] = [];
-afterEach(() => hws.splice(0).forEach((h) => h.close()));
+const hws: Dpu[] = [];
+const homes: string[] = [];
+afterEach(() => {
+  hws.splice(0).forEach((h) => h.close());
+  for (const home of homes.splice(0)) {
+    const pid = runningDpu(home);
+    if (pid) process.kill(pid, 'SIGKILL');
+    rmSync(home, { recursive: true, force: true });
+  }
+});
 
-async function service(store = new MemoryDevices(), conf: object = {}, profile: object = {}) {
+/** A DevicesService on the DPU of `home` (a new home: a new, empty DPU). */
+async function service(store = new MemoryDevices(), conf: object = {}, profile: object = {}, home?: string) {
   const inv = buildInventory(DpuProfileSchema.parse(profile), VirtnetConfSchema.parse(conf));
-  const hw = new NativeHardware(inv.overrides);
+  if (!home) {
+    home = mkdtempSync(join(tmpdir(), 'vn-dev-'));
+    homes.push(home);
+  }
+  mkdirSync(join(home, 'vhost'), { recursive: true });
+  const { dpu: hw } = await Dpu.open({ home, profile: inv.overrides, start: { socketDir: join(home, 'vhost'), workers: 1, backend: 'echo', client: false, idlePollUs: 20 } });
   hws.push(hw);
   const audit = new MemoryAudit();
-  const settings = loadSettings({ VIRTNET_HOME: '/nonexistent', VIRTNET_HOST: 'external', VIRTNET_VHOST_MODE: 'client' });
+  const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HOST: 'external' });
   const host = new HostService(settings);
   const bus = new EventBus();
   const s = new DevicesService(hw, store, inv, VirtnetConfSchema.parse(conf), bus, new AuditService(audit), host, settings, new OperationsService(bus));
@@ -129,7 +147,60 @@ describe('DevicesService', () => {
     const again = await service(first.store);
     const d = again.s.query({ selector: { pf_id: 3 }, brief: true }).devices[0]!;
     expect(d).toMatchObject({ hotplug_port: 1, pci_bdf: '85:0.0', sf_num: 2001, mac: '02:00:00:00:00:02' });
-    expect(again.s.recoveryReport).toEqual({ recovered: 3, created: 0, failed: [] });
+    expect(again.s.recoveryReport).toEqual({ recovered: 3, created: 0, adopted: 0, removed: 0, failed: [] });
+  });
+
+  it('keeps the devices a running DPU holds, undoes a change the database never recorded, and removes what no row backs', async () => {
+    const first = await service();
+    const home = homes[0]!;
+    await first.s.hotplug(seed, 'api');
+    await first.s.hotplug({ ...seed, mac: '02:00:00:00:00:02' }, 'api');
+    const kept = first.hw.list().find((f) => f.mac === '0C:C4:7A:FF:22:93')!;
+    // A crash between the DPU and the database: a change it never recorded, a function it never stored.
+    first.hw.modify(kept.handle, { mtu: 4000 });
+    const orphan = first.hw.create({ kind: 'hotplug', ibDevice: 'mlx5_0', mac: '02:00:00:00:00:09', mtu: 1500, numQueues: 2, maxQueueSize: 256, transitional: false, features: 1n << 32n });
+    first.hw.close(); // the controller goes, the DPU stays
+    const again = await service(first.store, {}, {}, home);
+    expect(again.s.recoveryReport).toEqual({ recovered: 0, created: 0, adopted: 4, removed: 1, failed: [] });
+    const now = again.hw.list();
+    expect(now.find((f) => f.vuid === orphan.vuid)).toBeUndefined();
+    expect(now.find((f) => f.vuid === kept.vuid)).toMatchObject({ handle: kept.handle, mtu: 1500 }); // the same function, as stored
+    expect(again.s.query({ selector: { pf_id: 2 }, brief: true }).devices[0]).toMatchObject({ mtu: 1500 });
+  });
+
+  it('keeps what the host driver holds when the DPU runs settings the database lacks', async () => {
+    const first = await service();
+    const home = homes[0]!;
+    await first.s.hotplug(seed, 'api');
+    const fn = first.hw.list().find((f) => f.kind === 'hotplug')!;
+    first.hw.modify(fn.handle, { mtu: 4000 });
+    first.hw.driverWriteStatus(fn.handle, 1 | 2 | 4); // the driver bound it since
+    first.hw.close();
+    const again = await service(first.store, {}, {}, home);
+    expect(again.s.recoveryReport.adopted).toBe(3);
+    expect(again.hw.query(fn.handle).mtu).toBe(4000);
+    expect([...first.store.rows.values()].find((r) => r.vuid === fn.vuid)!.mtu).toBe(4000);
+  });
+
+  it('serves reads from what it last saw while the DPU is down, and recreates every device on a new one', async () => {
+    const { s, hw } = await service();
+    const home = homes[0]!;
+    await s.hotplug(seed, 'api');
+    const before = s.query({ selector: { pf_id: 2 }, brief: true }).devices[0]!;
+    const downs: string[] = [];
+    hw.watch((why) => downs.push(why));
+    process.kill(runningDpu(home)!, 'SIGKILL');
+    const deadline = Date.now() + 3000;
+    while (!downs.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(downs).toHaveLength(1);
+    const seen = s.query({ selector: { pf_id: 2 }, brief: true }).devices[0]!;
+    expect(seen).toMatchObject({ vuid: before.vuid, mac: before.mac });
+    expect(s.devices()).toHaveLength(3);
+    await expect(s.hotplug({ ...seed, mac: '02:00:00:00:00:03' }, 'api')).rejects.toMatchObject({ code: 'DPU_UNAVAILABLE' });
+    await hw.restart();
+    const report = await s.rebuild();
+    expect(report).toMatchObject({ recovered: 3, adopted: 0, removed: 0, failed: [] });
+    expect(s.query({ selector: { pf_id: 2 }, brief: true }).devices[0]).toMatchObject({ vuid: before.vuid, mac: before.mac, pci_bdf: before.pci_bdf, sf_num: before.sf_num });
   });
 
   it('reports a stored device it cannot recreate and recovers the others', async () => {

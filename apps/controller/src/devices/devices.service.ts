@@ -156,7 +156,7 @@ export class DevicesService implements OnModuleInit {
             this.hw.destroy(fn.handle);
             throw e;
           }
-          this.live.set(fn.vuid, { handle: fn.handle, row: rows[0]! });
+          this.live.set(fn.vuid, { handle: fn.handle, row: rows[0]!, fn });
           this.events.emit('device.added', { device: this.present(fn, rows[0]!.createdAt) });
         } else await this.exposeAndStore(fn);
         note(fn.vuid, `created from ${source}`);
@@ -176,7 +176,7 @@ export class DevicesService implements OnModuleInit {
         const patch: DeviceRowPatch = rowFromFunction(fn);
         delete (patch as { vuid?: string }).vuid;
         const [row] = await this.store.updateMany([{ vuid: existing.row.vuid, patch }]);
-        this.live.set(fn.vuid, { handle: fn.handle, row: row! });
+        this.live.set(fn.vuid, { handle: fn.handle, row: row!, fn });
       } catch (e) {
         this.hw.destroy(fn.handle);
         existing.handle = this.hw.create(specFromRow(existing.row)).handle;
@@ -398,7 +398,7 @@ export class DevicesService implements OnModuleInit {
     }
     stored.forEach((row, i) => {
       const fn = created[i]!;
-      this.live.set(fn.vuid, { handle: fn.handle, row });
+      this.live.set(fn.vuid, { handle: fn.handle, row, fn });
       this.events.emit('device.added', { device: this.present(fn, row.createdAt) });
     });
     report.created += created.length;
@@ -483,7 +483,7 @@ export class DevicesService implements OnModuleInit {
             if (vf % 8 === 7) await new Promise((r) => setImmediate(r));
           }
           const rows = await this.store.applyVfChange({ pfId: p.pf_id, numVfs: p.num_vfs, create: created.map(rowFromFunction), remove: [] });
-          rows.forEach((row, i) => this.live.set(row.vuid, { handle: created[i]!.handle, row }));
+          rows.forEach((row, i) => this.live.set(row.vuid, { handle: created[i]!.handle, row, fn: created[i] }));
         } catch (e) {
           for (const fn of created) this.hw.destroy(fn.handle);
           throw e;
@@ -530,7 +530,7 @@ export class DevicesService implements OnModuleInit {
       if ((e as { code?: string }).code === 'P2002') throw new VirtnetError('MAC_IN_USE', `MAC ${fn.mac} is used by another device`, 'mac');
       throw e;
     }
-    this.live.set(fn.vuid, { handle: fn.handle, row });
+    this.live.set(fn.vuid, { handle: fn.handle, row, fn });
     const device = this.present(fn, row.createdAt);
     this.events.emit('device.added', { device });
     return device;

@@ -8,7 +8,7 @@
  * the first listener arrives are its baseline.
  */
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { Hardware, HwQueueCounters } from '@virtnet/hw';
+import { HwError, type Hardware, type HwQueueCounters } from '@virtnet/hw';
 import type { TelemetryMessage } from '@virtnet/shared';
 import { DevicesService } from '../devices/devices.service.js';
 import { queueType } from '../devices/device-view.js';
@@ -52,7 +52,13 @@ export class Telemetry implements OnModuleDestroy {
     const now = new Map<string, HwQueueCounters>();
     // While the DPU is down there are no counters: the sample is empty, and
     // rates start again from the new DPU's first sample.
-    if (this.hw.status().up) for (const q of this.hw.counters()) now.set(`${q.handle}/${q.qid}`, q);
+    let queues: HwQueueCounters[] = [];
+    try {
+      queues = this.hw.counters();
+    } catch (e) {
+      if (!(e instanceof HwError) || e.code !== 'DPU_UNAVAILABLE') throw e;
+    }
+    for (const q of queues) now.set(`${q.handle}/${q.qid}`, q);
     return { at: Date.now(), now };
   }
 

@@ -8,18 +8,19 @@
  *     directory read again, where a package manager put the new files
  *     (`dpkg -i` / `rpm -U` replace them in place). Restart starts the
  *     install directory as it is.
- *  2. The new controller migrates the database and recreates every device
- *     from it. Each device's vhost-user socket is bound beside the old one
- *     and renamed over it: the host stays connected to the old process,
- *     and its next connection reaches the new one. It takes over the CLI
- *     socket, tells the service manager it is the main process now, and
- *     says "ready" on the old controller's handover socket.
+ *  2. The new controller migrates the database, attaches to the DPU process
+ *     (which holds the devices and serves the data path, and never stops)
+ *     and reconciles the database with it: every device is kept as it runs.
+ *     It takes over the CLI socket, tells the service manager it is the
+ *     main process now, and says "ready" on the old controller's handover
+ *     socket.
  *  3. The old controller answers with the devices a host driver was
- *     attached to and exits without removing any socket. The host sees its
- *     connections close and reconnects to the new process without
- *     re-probing (the same rings, as after a crash). The new controller
- *     takes over the HTTP port and records the result and the gap: the time
- *     from the old one's exit until every attached device is attached again.
+ *     attached to (and how many connections each had seen) and exits. The
+ *     host notices nothing: its connections are the DPU's. The new
+ *     controller takes over the HTTP port and records the result, the gap
+ *     (the time no controller answered, from the old one's exit until the
+ *     new one listens) and how many host connections dropped meanwhile
+ *     (0: every driver stayed attached).
  *
  * If the new controller fails before it is ready, the old one keeps the
  * devices, accepts changes again and records the failure.
@@ -50,6 +51,7 @@ interface LastUpdate {
   at: string;
   error: string | null;
   gap_ms: number | null;
+  reconnects?: number | null;
 }
 
 /** True while `pid` runs; a process that exited but was not reaped yet (a zombie) has stopped. */
@@ -60,6 +62,12 @@ function running(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A device a host driver was attached to, and how many connections it had seen. */
+interface Attached {
+  vuid: string;
+  connections: number;
 }
 
 export interface Build {
@@ -120,6 +128,7 @@ export class UpdateService implements OnApplicationShutdown {
       last_at: last?.at ?? null,
       last_error: last?.error ?? null,
       last_gap_ms: last?.gap_ms ?? null,
+      last_reconnects: last?.reconnects ?? null,
     };
   }
 
@@ -206,11 +215,10 @@ export class UpdateService implements OnApplicationShutdown {
           const attached = this.hw
             .list()
             .filter((f) => f.connected)
-            .map((f) => f.vuid);
+            .map((f) => ({ vuid: f.vuid, connections: f.connections }));
           this.log.log(`live ${kind}: pid ${pid} took over ${this.devices.count} devices; exiting`);
           sock.end(JSON.stringify({ pid: process.pid, version: VERSION, attached }) + '\n', () => {
-            // Exit without closing the hardware: its sockets stay for the new
-            // controller, and the host's connections close with this process.
+            // The DPU and its devices stay; only this process goes.
             process.exit(0);
           });
         });
@@ -228,11 +236,11 @@ export class UpdateService implements OnApplicationShutdown {
    * The new side, once its devices exist: tell the old controller, wait for
    * it to exit, and return what is needed to measure the gap.
    */
-  async takeOver(): Promise<{ oldPid: number; from: string; attached: string[]; oldExitedAt: number } | null> {
+  async takeOver(): Promise<{ oldPid: number; from: string; attached: Attached[]; oldExitedAt: number } | null> {
     const path = this.settings.takeover;
     if (!path) return null;
     const { connect } = await import('node:net');
-    const reply = await new Promise<{ pid: number; version: string; attached: string[] } | null>((resolve) => {
+    const reply = await new Promise<{ pid: number; version: string; attached: Attached[] } | null>((resolve) => {
       const s = connect(path);
       let buf = '';
       s.setEncoding('utf8');
@@ -244,7 +252,7 @@ export class UpdateService implements OnApplicationShutdown {
       });
       s.once('close', () => {
         try {
-          resolve(JSON.parse(buf) as { pid: number; version: string; attached: string[] });
+          resolve(JSON.parse(buf) as { pid: number; version: string; attached: Attached[] });
         } catch {
           resolve(null);
         }
@@ -259,26 +267,38 @@ export class UpdateService implements OnApplicationShutdown {
   }
 
   /**
-   * The new side, after the HTTP port is taken: wait until every device a
-   * host was attached to is attached again, and record the result.
+   * The new side, after the HTTP port is taken: check that every device a
+   * host was attached to still is, on the same connection, and record the
+   * result with the gap (from the old controller's exit to now).
    */
-  async finish(t: { from: string; attached: string[]; oldExitedAt: number }): Promise<void> {
+  async finish(t: { from: string; attached: Attached[]; oldExitedAt: number }): Promise<void> {
     const kind = this.active?.kind ?? 'update';
-    const want = new Set(t.attached);
+    const gap = performance.now() - t.oldExitedAt;
+    const want = new Map(t.attached.map((a) => [a.vuid, a.connections]));
+    // A driver that dropped in between reconnects by itself; wait for it so the count is final.
     const deadline = performance.now() + 30_000;
-    let gap: number | null = null;
-    while (performance.now() < deadline) {
-      const back = this.hw.list().filter((f) => f.connected && want.has(f.vuid)).length;
-      if (back >= want.size) {
-        gap = performance.now() - t.oldExitedAt;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 2));
+    let now = this.hw.list().filter((f) => want.has(f.vuid));
+    while (now.some((f) => !f.connected) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      now = this.hw.list().filter((f) => want.has(f.vuid));
     }
+    const reconnects = now.filter((f) => f.connections !== want.get(f.vuid)).length;
+    const missing = now.filter((f) => !f.connected).length + (want.size - now.length);
     this.active = null;
-    const error = gap === null ? `${want.size} attached devices did not all reconnect within 30 s` : null;
-    await this.record({ result: error ? 'failed' : 'success', kind, from: t.from, to: VERSION, at: new Date().toISOString(), error, gap_ms: gap === null ? null : Math.round(gap * 10) / 10 });
-    this.log.log(`live ${kind} ${t.from} -> ${VERSION} ${error ? `finished with an error: ${error}` : `done; data path gap ${gap!.toFixed(1)} ms for ${want.size} attached devices`}`);
+    const error = missing ? `${missing} of ${want.size} attached devices did not attach again within 30 s` : null;
+    await this.record({
+      result: error ? 'failed' : 'success',
+      kind,
+      from: t.from,
+      to: VERSION,
+      at: new Date().toISOString(),
+      error,
+      gap_ms: Math.round(gap * 10) / 10,
+      reconnects,
+    });
+    this.log.log(
+      `live ${kind} ${t.from} -> ${VERSION} ${error ? `finished with an error: ${error}` : 'done'}; no controller answered for ${gap.toFixed(1)} ms; ${reconnects} of ${want.size} attached host connections dropped (the data path ran on in the DPU)`,
+    );
   }
 
   /** A controller started by an update whose old side is gone: it simply runs. */
