@@ -25,7 +25,7 @@ async function driverOk(home: string): Promise<number> {
 }
 
 describe('504 VFs', () => {
-  it('enables 126 VFs on each of 4 PFs plus hot-plugged PFs, every one probed by the host; all recovered after SIGKILL', async () => {
+  it('enables 126 VFs on each of 4 PFs plus hot-plugged PFs, every one probed by the host; kept through a controller SIGKILL, recreated after a DPU SIGKILL', async () => {
     d = await new Daemon({
       profile: { VIRTIO_NET_EMULATION_NUM_PF: PFS, VIRTIO_NET_EMULATION_NUM_VF: VFS, PCI_SWITCH_EMULATION_NUM_PORT: 31 },
       env: { VIRTNET_HOST: 'sim', VIRTNET_HOST_PROFILE: 'idle' },
@@ -62,13 +62,27 @@ describe('504 VFs', () => {
     });
 
     const probes = new Map(host.map((x) => [x.vuid, x.probes]));
+    const reconnects = new Map(host.map((x) => [x.vuid, x.reconnects]));
+    // The controller dies: the DPU keeps all of them, the host notices nothing.
     await d.kill();
     await d.start();
-    expect((await virtnet(d.home, 'health')).json.recovery).toMatchObject({ recovered: TOTAL, created: 0, failed: [] });
+    expect((await virtnet(d.home, 'health')).json.recovery).toMatchObject({ recovered: 0, adopted: TOTAL, created: 0, removed: 0, failed: [] });
+    expect(await driverOk(d.home)).toBe(TOTAL);
+    const kept = (await virtnet(d.home, 'host')).json.devices as { vuid: string; probes: number; reconnects: number }[];
+    expect(kept.filter((x) => x.probes !== probes.get(x.vuid) || x.reconnects !== reconnects.get(x.vuid))).toEqual([]);
+
+    // The DPU dies (a firmware reset): every device is created again, and the host reconnects without probing.
+    const dpu = d.dpuPid()!;
+    process.kill(dpu, 'SIGKILL');
+    await until('a new DPU with every device', async () => {
+      const h = (await virtnet(d!.home, 'health')).json;
+      return h.dpu.pid !== dpu && h.dpu.state === 'running' && h.dpu.last_outage?.devices === TOTAL ? h : undefined;
+    }, 60_000);
+    expect((await virtnet(d.home, 'health')).json.recovery).toMatchObject({ recovered: TOTAL, adopted: 0, failed: [] });
     await until(`all ${TOTAL} devices at DRIVER_OK again`, async () => ((await driverOk(d!.home)) === TOTAL ? true : undefined), 60_000);
     const again = (await virtnet(d.home, 'host')).json.devices as { vuid: string; probes: number; reconnects: number }[];
     expect(again.filter((x) => x.probes !== probes.get(x.vuid))).toEqual([]);
-    expect(again.every((x) => x.reconnects >= 1)).toBe(true);
+    expect(again.every((x) => x.reconnects === reconnects.get(x.vuid)! + 1)).toBe(true);
     // and disabling SR-IOV on a PF removes its 126 VFs from the host
     expect((await virtnet(d.home, 'host', 'sriov', '-p', '2', '0')).json.removed).toBe(VFS);
     await until('the host to drop them', async () => (((await virtnet(d!.home, 'host')).json.devices as unknown[]).length === TOTAL - VFS ? true : undefined));

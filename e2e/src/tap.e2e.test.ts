@@ -83,12 +83,31 @@ describe('TAP representor', () => {
     expect(() => execFileSync('ip', ['link', 'show', REP], { stdio: 'ignore' })).toThrow();
   });
 
-  it('removes at start a representor whose unplug a crash cut short', async () => {
+  it('removes at start the device and representor of an unplug a crash cut short', async () => {
     d = await new Daemon({ env: { VIRTNET_DATAPATH: 'tap' } }).start();
     const r = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:7a:03', '-t', '1500', '-n', '3', '-s', '256', '-u', '9701');
     expect(r.code, r.stderr).toBe(0);
     await d.kill();
-    // What a SIGKILL between the database write and the device's teardown leaves.
+    // What a controller SIGKILL between the database write and the device's teardown leaves:
+    // a function on the DPU that no row backs.
+    const db = new Database(join(d.home, 'virtnet.db'));
+    db.prepare('DELETE FROM devices WHERE vuid = ?').run(r.json.vuid);
+    db.close();
+    expect(link().ifname).toBe(REP);
+    await d.start();
+    expect(() => execFileSync('ip', ['link', 'show', REP], { stdio: 'ignore' })).toThrow();
+    expect(d.log).toContain(`removed ${r.json.vuid} (PF 2) from the DPU: no stored device backs it`);
+  });
+
+  it('removes at start a representor the DPU left when both crashed mid-unplug', async () => {
+    d = await new Daemon({ env: { VIRTNET_DATAPATH: 'tap' } }).start();
+    const r = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:7a:03', '-t', '1500', '-n', '3', '-s', '256', '-u', '9701');
+    expect(r.code, r.stderr).toBe(0);
+    // The controller and the DPU die at once: the persistent TAP stays, no function owns it.
+    const dpu = d.dpuPid()!;
+    await d.kill();
+    process.kill(dpu, 'SIGKILL');
+    await until('the DPU to die', () => (d!.dpuPid() === null ? true : undefined));
     const db = new Database(join(d.home, 'virtnet.db'));
     db.prepare('DELETE FROM devices WHERE vuid = ?').run(r.json.vuid);
     db.close();

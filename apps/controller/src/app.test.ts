@@ -53,7 +53,7 @@ describe('REST', () => {
     ['unplugging a static PF', 'DELETE', '/api/v1/devices/MT2306XZ00ABVNETS59D0F0', undefined, 409, { code: 'NOT_HOTPLUG', message: 'MT2306XZ00ABVNETS59D0F0 is a static PF; only hot-plugged devices can be unplugged' }],
     ['an unknown VUID', 'DELETE', '/api/v1/devices/MT2306XZ00ABVNETS99D0F0', undefined, 404, { code: 'DEVICE_NOT_FOUND', message: 'no device with VUID MT2306XZ00ABVNETS99D0F0', field: 'vuid' }],
     ['an empty modify', 'PATCH', '/api/v1/devices/MT2306XZ00ABVNETS59D0F0', {}, 400, { code: 'INVALID_ARGUMENT', message: 'device: name at least one field to change: mac (-m), mtu (-t), features (-f), max_queue_size (-q) or num_msix (-n)', field: 'device' }],
-    ['an MSI-X change on a PF', 'PATCH', '/api/v1/devices/MT2306XZ00ABVNETS59D0F0', { num_msix: 8 }, 409, { code: 'NOT_SUPPORTED', message: 'MSI-X count can only be changed on a VF' }],
+    ['an MSI-X change on a PF', 'PATCH', '/api/v1/devices/MT2306XZ00ABVNETS59D0F0', { num_msix: 8 }, 409, { code: 'NOT_SUPPORTED', message: 'MT2306XZ00ABVNETS59D0F0 is a static PF: the MSI-X count is set per VF only' }],
     ['a feature set without VERSION_1', 'PATCH', '/api/v1/devices/MT2306XZ00ABVNETS59D0F0', { features: '0x28' }, 400, { code: 'FEATURES_CONFLICT', message: 'a non-transitional device must offer VIRTIO_F_VERSION_1 (bit 32)', field: 'features' }],
     ['a moderation period out of range', 'PUT', '/api/v1/devices/MT2306XZ00ABVNETS59D0F0/queues', { event_mode: 'cqe', period_us: 5000, max_count: 1 }, 400, { code: 'INVALID_ARGUMENT', message: 'queue.period_us: Too big: expected number to be <=4095', field: 'queue.period_us' }],
     ['an unknown route', 'GET', '/api/v1/nothing', undefined, 404, { code: 'NOT_FOUND', message: 'no such API route' }],

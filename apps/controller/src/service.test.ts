@@ -6,7 +6,7 @@
  * SIGTERM; and with the journal's log format every line carries its syslog
  * priority.
  */
-import { NotifyListener } from '@virtnet/hw';
+import { NotifyListener, runningDpu } from '@virtnet/hw';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -57,6 +57,8 @@ function start(env: NodeJS.ProcessEnv): { home: string; proc: ChildProcess; out:
       // gone already
     }
     listener.close();
+    const dpu = runningDpu(home); // it outlives the controller by design
+    if (dpu) process.kill(dpu, 'SIGKILL');
     rmSync(home, { recursive: true, force: true });
   });
   return { home, proc, out: () => out, listener };
@@ -103,7 +105,7 @@ describe('service integration', () => {
     const lines = out()
       .split('\n')
       .filter((l) => l.startsWith('<'));
-    expect(lines.some((l) => /^<6>devices: recovery: 0 devices recovered, 2 static PFs and VFs created, 0 failed$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^<6>devices: reconciled with the DPU: 0 devices kept running, 0 recreated, 2 static PFs and VFs created, 0 unbacked functions removed, 0 failed$/.test(l))).toBe(true);
     expect(out()).not.toMatch(/^\{"level"/m);
   }, 30_000);
 

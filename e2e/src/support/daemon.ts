@@ -146,11 +146,22 @@ export class Daemon {
     return gone;
   }
 
+  /** The DPU process of this home (it outlives the controller), or null. */
+  dpuPid(): number | null {
+    try {
+      const pid = Number(readFileSync(join(this.home, 'dpu.pid'), 'utf8'));
+      return pid && alive(pid) ? pid : null;
+    } catch {
+      return null;
+    }
+  }
+
   async cleanup(): Promise<void> {
     await this.kill();
-    // The sim host outlives the controller by design; a test's must not outlive the test.
-    const pidFile = join(this.home, 'vnet-host.pid');
-    if (existsSync(pidFile)) {
+    // The sim host and the DPU outlive the controller by design; a test's must not outlive the test.
+    for (const file of ['vnet-host.pid', 'dpu.pid']) {
+      const pidFile = join(this.home, file);
+      if (!existsSync(pidFile)) continue;
       const pid = Number(readFileSync(pidFile, 'utf8'));
       try {
         process.kill(pid, 'SIGKILL');

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { runningDpu, waitGone } from '@virtnet/hw';
 import { startController, type Running } from '../bootstrap.js';
 import { AuthService } from '../auth/auth.service.js';
 import { loadSettings, type Settings } from '../settings/settings.js';
@@ -46,7 +47,16 @@ export async function startTestController(files: { profile?: object; conf?: obje
     },
     async stop() {
       await running.close();
+      await powerOffDpu(home);
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** The DPU of a test home outlives its controller by design; the test's must not outlive the test. */
+export async function powerOffDpu(home: string): Promise<void> {
+  const pid = runningDpu(home);
+  if (pid === null) return;
+  process.kill(pid, 'SIGTERM');
+  if (!(await waitGone(pid, 10_000))) process.kill(pid, 'SIGKILL');
 }
