@@ -1,12 +1,14 @@
 /**
  * Crash consistency: a storm of mutations (hot-plug, unplug, device and
- * queue changes, SR-IOV requests of 64 VFs, host unbinds) while the
- * controller is SIGKILLed at a random moment, round after round. After each
- * restart the database, the engine (`virtnet list`) and the host
- * (vnet-host's view, the socket directory) must agree, every acknowledged
- * change must be there, and the one request in flight at the kill must be
- * there completely or not at all (its client got no answer, as with any
- * commit). Reproduce a failure with CRASH_SEED=<seed printed below>.
+ * queue changes, SR-IOV requests of 64 VFs, host unbinds) while, at a
+ * random moment of each round, the controller, the DPU process or both are
+ * SIGKILLed. After each round the database, the DPU (`virtnet list`) and
+ * the host (vnet-host's view, the socket directory) must agree, every
+ * acknowledged change must be there, and a request in flight at a
+ * controller's kill must be there completely or not at all (its client got
+ * no answer, as with any commit). A DPU killed under a running controller
+ * is replaced by it, with every device. Reproduce a failure with
+ * CRASH_SEED=<seed printed below>.
  */
 import Database from 'better-sqlite3';
 import { readdirSync } from 'node:fs';
@@ -80,7 +82,7 @@ afterAll(async () => {
 
 describe('crash consistency', () => {
   const seed = Number(process.env['CRASH_SEED'] ?? Date.now() % 1_000_000);
-  it(`keeps DB, engine and host in agreement through ${ROUNDS} SIGKILLs in a mutation storm (seed ${seed})`, async () => {
+  it(`keeps DB, DPU and host in agreement through ${ROUNDS} SIGKILLs of the controller or the DPU in a mutation storm (seed ${seed})`, async () => {
     const random = rng(seed);
     const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
     d = await new Daemon({
@@ -89,10 +91,12 @@ describe('crash consistency', () => {
     }).start();
     let model: Model = modelFrom((await virtnet(d.home, 'query', '-a')).json.devices);
     let macSeq = 0;
-    const stats = { acked: 0, refused: 0, inflight: 0 };
+    const stats = { acked: 0, refused: 0, inflight: 0, kills: { controller: 0, dpu: 0, both: 0 } };
 
     for (let round = 0; round < ROUNDS; round++) {
       const daemon = d;
+      const target = pick(['controller', 'controller', 'controller', 'dpu', 'both'] as const);
+      stats.kills[target]++;
       let killed = false;
       let pending: Change | null = null;
       const killAfter = 30 + random() * 900;
@@ -175,9 +179,26 @@ describe('crash consistency', () => {
         }
       })();
       await new Promise((res) => setTimeout(res, killAfter));
-      killed = true;
-      await daemon.kill();
-      await storm;
+      if (target === 'dpu') {
+        // The DPU dies under the storm; the controller must notice, replace
+        // it and recreate every stored device while requests keep coming.
+        const dpu = daemon.dpuPid()!;
+        process.kill(dpu, 'SIGKILL');
+        await until(`round ${round}: a new DPU with every device`, async () => {
+          const h = (await daemon.api('GET', '/api/v1/health')).body;
+          return h.dpu.pid !== dpu && h.dpu.state === 'running' && h.dpu.last_outage?.recovered_ms !== null ? true : undefined;
+        }, 30_000);
+        await new Promise((res) => setTimeout(res, random() * 300));
+        killed = true;
+        await storm; // every request got its answer: nothing is in flight
+        pending = null;
+      } else {
+        killed = true;
+        const dpu = daemon.dpuPid()!;
+        await daemon.kill();
+        if (target === 'both') process.kill(dpu, 'SIGKILL');
+        await storm;
+      }
 
       // What the restart will recover: the database, now.
       const rows = dbRows(daemon.home);
@@ -204,7 +225,7 @@ describe('crash consistency', () => {
       // SR-IOV is all or nothing per request: each PF has 0 or all its VFs
       for (const pf of [0, 1]) expect([0, VFS]).toContain(rows.filter((r) => r.kind === 'vf' && r.pf_id === pf).length);
 
-      await daemon.start();
+      if (target !== 'dpu') await daemon.start();
       const engine = (await virtnet(daemon.home, 'query', '-a')).json.devices;
       expect((await virtnet(daemon.home, 'health')).json.recovery.failed).toEqual([]);
       const live = modelFrom(engine);
@@ -222,6 +243,8 @@ describe('crash consistency', () => {
     }
     // the storm did work: changes were acknowledged, refused, and caught in flight
     expect(stats.acked).toBeGreaterThan(ROUNDS);
-    console.log(`crash storm seed ${seed}: ${stats.acked} acknowledged, ${stats.refused} refused, ${stats.inflight} in flight at a kill`);
+    console.log(
+      `crash storm seed ${seed}: ${stats.acked} acknowledged, ${stats.refused} refused, ${stats.inflight} in flight at a kill; killed the controller ${stats.kills.controller}, the DPU ${stats.kills.dpu}, both ${stats.kills.both} times`,
+    );
   }, 240_000);
 });

@@ -110,6 +110,7 @@ function device(vf: number | undefined): Device {
     sf_rep_net_ifindex: null,
     vhost_user_socket: null,
     host_connected: true,
+    host_connections: 1,
     datapath: 'echo',
     datapath_note: 'echo',
     protocol_errors: 0,

@@ -27,6 +27,7 @@ export const QueueSchema = z.object({
   rq_cq_max_count: integer(),
   rq_cq_period_mode: EventModeSchema,
   dropped: integer().describe('Frames lost: no receive buffer, or a chain the device could not use'),
+  oversized: integer().describe('TX frames longer than the device MTU allows (dropped, and counted in dropped too)'),
   started: z.boolean().describe('The host driver started the ring'),
   broken: z.boolean().describe('The driver broke the ring; stopped until the device is reset'),
 });
@@ -64,6 +65,7 @@ export const DeviceSchema = z.object({
   sf_rep_net_ifindex: integer().nullable(),
   vhost_user_socket: z.string().nullable().describe('The device\'s vhost-user back-end socket'),
   host_connected: z.boolean().describe('A vhost-user front-end (the host\'s driver) is attached'),
+  host_connections: integer().describe('Front-end connections the device has taken since it was created: a host that reconnects counts one more'),
   datapath: z.enum(['echo', 'tap', 'sink', 'generator']).describe('What the representor side does with packets'),
   datapath_note: z.string().describe('Why, or the last thing the device refused'),
   protocol_errors: integer().describe('Malformed or unsupported vhost-user messages refused'),

@@ -36,6 +36,7 @@ export const QueueStatsSchema = z
     packets: integer(),
     bytes: integer(),
     dropped: integer(),
+    oversized: integer().describe('TX frames longer than the device MTU allows, dropped'),
     received_desc: integer(),
     completed_desc: integer(),
     bad_desc_errors: integer(),

@@ -46,6 +46,7 @@ export function toQueue(fn: HwFunction, q: HwQueueCounters): Queue {
     rq_cq_max_count: fn.moderationMaxCount,
     rq_cq_period_mode: fn.eventMode,
     dropped: q.dropped,
+    oversized: q.oversized,
     started: q.started,
     broken: q.broken,
   };
@@ -61,6 +62,7 @@ export function toQueueStats(fn: HwFunction, q: HwQueueCounters): QueueStats {
     packets: q.packets,
     bytes: q.totalBytes,
     dropped: q.dropped,
+    oversized: q.oversized,
     received_desc: q.receivedDesc,
     completed_desc: q.completedDesc,
     bad_desc_errors: q.badDescErrors,
@@ -114,6 +116,7 @@ export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounte
     sf_rep_net_ifindex: fn.repIfindex,
     vhost_user_socket: fn.vhostSocket,
     host_connected: fn.connected,
+    host_connections: fn.connections,
     datapath: fn.backend,
     datapath_note: fn.backendNote,
     protocol_errors: fn.protocolErrors,

@@ -30,6 +30,7 @@ static vnet_dpu *dpu;
 static vnet_fn_info tenant, bystander;
 static struct fe good; /* the bystander's driver */
 static int baseline_fds;
+static uint32_t functions; /* the DPU's function count, which no case may change */
 
 static vnet_fn_info info_of(const vnet_fn_info *f)
 {
@@ -109,7 +110,7 @@ static void nothing_else_touched(const char *what)
     /* the DPU answers and keeps every function */
     uint32_t n = 0;
     CHECK_EQ(vnet_fn_list(dpu, NULL, 0, &n), VNET_OK);
-    CHECK_EQ(n, 2);
+    CHECK_EQ(n, functions);
     CHECK_EQ(vnet_dpu_alive(dpu), 1);
     /* no fd the tenant handed over stays behind */
     int fds = spawn_fd_count(&s);
@@ -555,17 +556,71 @@ static vnet_fn_info make(uint8_t last, int port)
     return i;
 }
 
-int main(void)
+/* Finds a function of the DPU by its VUID. */
+static bool by_vuid(const char *vuid, vnet_fn_info *out)
+{
+    uint32_t n = 0;
+    if (vnet_fn_list(dpu, NULL, 0, &n))
+        return false;
+    vnet_fn_info *all = calloc(n ? n : 1, sizeof *all);
+    bool found = false;
+    if (all && vnet_fn_list(dpu, all, n, &n) == 0)
+        for (uint32_t i = 0; i < n && !found; i++)
+            if (strcmp(all[i].vuid, vuid) == 0) {
+                *out = all[i];
+                found = true;
+            }
+    free(all);
+    return found;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: test_hostile                 (a DPU process of its own)\n"
+                    "       test_hostile --control SOCKET --tenant VUID --bystander VUID\n"
+                    "                                    (a running DPU's devices; the bystander without a driver)\n");
+}
+
+int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
-    if (spawn_dpu(&s)) {
-        fprintf(stderr, "cannot start a DPU process\n");
-        return 1;
+    const char *control = NULL, *tenant_vuid = NULL, *bystander_vuid = NULL;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--control"))
+            control = argv[i + 1];
+        else if (!strcmp(argv[i], "--tenant"))
+            tenant_vuid = argv[i + 1];
+        else if (!strcmp(argv[i], "--bystander"))
+            bystander_vuid = argv[i + 1];
     }
-    CHECK_EQ(vnet_dpu_connect(s.control, 5000, &dpu), VNET_OK);
-    CHECK_EQ(spawn_provision(dpu, &s, 2, VNET_BACKEND_ECHO), VNET_OK);
-    tenant = make(1, 0);
-    bystander = make(2, 1);
+    if ((argc > 1 && (!control || !tenant_vuid || !bystander_vuid)) || argc % 2 == 0) {
+        usage();
+        return 2;
+    }
+    if (control) {
+        /* Another DPU's devices, beside whoever else uses that DPU (its controller). */
+        if (vnet_dpu_connect(control, 5000, &dpu)) {
+            fprintf(stderr, "%s\n", vnet_dpu_last_error(dpu));
+            return 1;
+        }
+        vnet_dpu_state st;
+        CHECK_EQ(vnet_dpu_describe(dpu, &st), VNET_OK);
+        s.pid = st.pid;
+        if (!by_vuid(tenant_vuid, &tenant) || !by_vuid(bystander_vuid, &bystander)) {
+            fprintf(stderr, "no device %s or %s on the DPU at %s\n", tenant_vuid, bystander_vuid, control);
+            return 1;
+        }
+    } else {
+        if (spawn_dpu(&s)) {
+            fprintf(stderr, "cannot start a DPU process\n");
+            return 1;
+        }
+        CHECK_EQ(vnet_dpu_connect(s.control, 5000, &dpu), VNET_OK);
+        CHECK_EQ(spawn_provision(dpu, &s, 2, VNET_BACKEND_ECHO), VNET_OK);
+        tenant = make(1, 0);
+        bystander = make(2, 1);
+    }
+    CHECK_EQ(vnet_fn_list(dpu, NULL, 0, &functions), VNET_OK);
     CHECK_EQ(fe_connect(&good, bystander.vhost_socket), 0);
     CHECK_EQ(fe_setup(&good, F_BASE, 2, 256), 0);
     CHECK(echoes(&good, 64));
@@ -584,9 +639,11 @@ int main(void)
     case_malformed_messages();
 
     fe_close(&good);
-    CHECK_EQ(vnet_dpu_shutdown(dpu), VNET_OK);
-    CHECK_EQ(spawn_wait(&s, 10000), 0);
+    if (!control) {
+        CHECK_EQ(vnet_dpu_shutdown(dpu), VNET_OK);
+        CHECK_EQ(spawn_wait(&s, 10000), 0);
+        spawn_cleanup(&s);
+    }
     vnet_dpu_disconnect(dpu);
-    spawn_cleanup(&s);
     return CHECK_SUMMARY();
 }
