@@ -2,9 +2,10 @@
  * The qemu host mode against a real Linux guest (Linux 6.1's virtio_net
  * under QEMU 7.2, the lab's VM): the controller hot-plugs NICs into the
  * VM's PCIe root ports through QMP, the guest probes them with exactly what
- * was asked, ping crosses to the TAP representor, a SIGKILLed controller
- * comes back under a pinging guest without a re-probe, unplug takes the NIC
- * out of the guest, and the VM is reconciled with the controller.
+ * was asked, ping crosses to the TAP representor and goes on crossing while
+ * the controller is SIGKILLed (QEMU never reconnects), a SIGKILLed DPU is
+ * replaced and QEMU reconnects without a re-probe, unplug takes the NIC out
+ * of the guest, and the VM is reconciled with the controller.
  * One VM serves the whole file (a TCG boot takes several seconds).
  */
 import Database from 'better-sqlite3';
@@ -88,28 +89,52 @@ describe('qemu host mode with a Linux guest', () => {
     for (const x of s) expect(x.bad_desc_errors + x.invalid_buffer + x.exceed_max_chain).toBe(0);
   }, 90_000);
 
-  it('comes back from a SIGKILL under a pinging guest: traffic resumes, the guest does not probe again', async () => {
+  it('keeps forwarding while the controller is SIGKILLed and started again: no reconnect, no probe', async () => {
     const from = guest.lines.length;
     // Detached from the console's shell (its job control has nothing to do with the data path),
-    // and started again should it exit: busybox ping gives up on a send error while the device is gone.
+    // and started again should it exit: busybox ping gives up on a send error while a device is gone.
     expect((await guest.run("setsid sh -c 'while :; do ping -i 0.2 198.18.91.1; sleep 0.2; done' < /dev/null >> /tmp/ping.log 2>&1 & echo $! > /tmp/pinger")).code).toBe(0);
     const base = repRx(REP);
     await until('requests on the representor', () => (repRx(REP) > base + 5 ? true : undefined));
     const replies = async () => Number((await guest.run('grep -c "bytes from" /tmp/ping.log')).out.trim().split('\n').pop());
+    const connections = (await virtnet(d.home, 'query', '-u', vuid, '-b')).json.devices[0].host_connections;
 
     await d.kill();
-    const beforeRestart = await replies();
+    // No controller: the DPU goes on carrying the guest's requests to the representor and the replies back.
+    const atKill = repRx(REP);
+    const repliesAtKill = await replies();
+    await until('requests on the representor with no controller', () => (repRx(REP) > atKill + 5 ? true : undefined), 30_000);
+    await until('replies in the guest with no controller', async () => ((await replies()) > repliesAtKill + 5 ? true : undefined), 30_000);
     await d.start();
-    // The representor is the same netdev (its address survived): requests keep arriving on it, and replies reach the guest.
     const atRestart = repRx(REP);
-    await until('requests through the new controller', () => (repRx(REP) > atRestart + 5 ? true : undefined), 30_000);
-    await until('replies in the guest after the restart', async () => ((await replies()) > beforeRestart + 5 ? true : undefined), 30_000);
+    await until('requests beside the new controller', () => (repRx(REP) > atRestart + 5 ? true : undefined), 30_000);
     await guest.run('kill $(cat /tmp/pinger); killall ping; true');
 
     expect(guest.nicsSince(from)).toEqual([]);
     expect(d.log).not.toContain('plugged into the VM again');
     const dev = (await virtnet(d.home, 'query', '-u', vuid, '-b')).json.devices[0];
-    expect(dev.device_status).toBe(15);
+    expect(dev).toMatchObject({ device_status: 15, host_connections: connections }); // QEMU never reconnected
+  }, 90_000);
+
+  it('comes back from a DPU SIGKILL: the controller recreates the device, QEMU reconnects, traffic resumes, the guest does not probe again', async () => {
+    const from = guest.lines.length;
+    expect((await guest.run("setsid sh -c 'while :; do ping -i 0.2 198.18.91.1; sleep 0.2; done' < /dev/null >> /tmp/ping.log 2>&1 & echo $! > /tmp/pinger")).code).toBe(0);
+    const replies = async () => Number((await guest.run('grep -c "bytes from" /tmp/ping.log')).out.trim().split('\n').pop());
+    await until('replies in the guest', async () => ((await replies()) > 3 ? true : undefined), 30_000);
+    const before = (await virtnet(d.home, 'query', '-u', vuid, '-b')).json.devices[0];
+    const dpu = d.dpuPid()!;
+    process.kill(dpu, 'SIGKILL');
+    const health = await until('a new DPU with the device', async () => {
+      const h = (await virtnet(d!.home, 'health')).json;
+      return h.dpu.pid !== dpu && h.dpu.state === 'running' && h.dpu.last_outage?.recovered_ms !== null ? h : undefined;
+    }, 30_000);
+    expect(health.dpu.last_outage).toMatchObject({ reason: expect.stringContaining('went away') });
+    const repliesAfter = await replies();
+    await until('replies in the guest on the new DPU', async () => ((await replies()) > repliesAfter + 5 ? true : undefined), 30_000);
+    await guest.run('kill $(cat /tmp/pinger); killall ping; true');
+    expect(guest.nicsSince(from)).toEqual([]);
+    const dev = (await virtnet(d.home, 'query', '-u', vuid, '-b')).json.devices[0];
+    expect(dev).toMatchObject({ vuid: before.vuid, mac: before.mac, pci_bdf: before.pci_bdf, sf_num: before.sf_num, device_status: 15, host_connections: 1 });
   }, 90_000);
 
   it('unplugs: the guest releases the NIC, the representor goes', async () => {
