@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -168,6 +169,11 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     signal(SIGHUP, SIG_IGN);
+    /* The DPU stands for hardware, which never waits for the control plane
+     * or the host: on a machine they share, its threads run ahead of them.
+     * Threads inherit it; without CAP_SYS_NICE it runs at normal priority. */
+    if (setpriority(PRIO_PROCESS, 0, -10))
+        log_line("runs at normal priority (no CAP_SYS_NICE): a busy controller or host may delay its data path");
     if (fault_install())
         log_line("cannot install the guest-memory fault guard: a driver that shrinks its memory can crash this DPU");
 

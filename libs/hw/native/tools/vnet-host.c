@@ -11,7 +11,11 @@
  *   vnet-host --dir VHOST_DIR --control SOCKET [--profile idle|ping|bulk]
  *
  * The control socket takes one command per line and answers one JSON line:
- *   list | profile VUID idle|ping|bulk | unbind VUID | bind VUID | quit
+ *   list | profile VUID idle|ping|bulk | unbind VUID | bind VUID | gap VUID | quit
+ *
+ * `gap VUID` answers the longest pause between two received frames (or
+ * bursts) since the last `gap` of that device, and starts measuring anew:
+ * what a host's driver would see of an outage in the data path.
  */
 #include "fe.h"
 #include "vhost_msg.h"
@@ -56,6 +60,7 @@ struct device {
     enum profile profile;
     int pairs;
     uint64_t tx_frames, rx_frames, rx_bytes;
+    uint64_t last_rx_us, rx_gap_max_us; /* for `gap`: 0 until the first frame since the last reset */
     uint64_t next_probe_ms, next_ping_ms;
     uint32_t probes;
     uint32_t reconnects;
@@ -71,6 +76,13 @@ static struct device *devs[MAX_DEVICES];
 static int ndevs;
 static enum profile default_profile = PING;
 static volatile sig_atomic_t stop;
+
+static uint64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static uint64_t now_ms(void)
 {
@@ -194,6 +206,12 @@ static bool service(struct device *d, uint64_t now)
     for (int p = 0; p < d->pairs; p++) {
         int rxn = fe_reap(&d->fe, 2 * p, &d->rx_bytes);
         d->rx_frames += (uint64_t)rxn;
+        if (rxn) {
+            uint64_t t = now_us();
+            if (d->last_rx_us && t - d->last_rx_us > d->rx_gap_max_us)
+                d->rx_gap_max_us = t - d->last_rx_us;
+            d->last_rx_us = t;
+        }
         fe_reap(&d->fe, 2 * p + 1, NULL);
         if (d->profile == BULK)
             send_frames(d, 2 * p + 1, 64, 1024);
@@ -311,6 +329,15 @@ static void answer(int fd, const char *line)
             d->profile = (enum profile)p;
             len = (size_t)snprintf(out, sizeof out, "{\"ok\":true}\n");
         }
+    } else if (!strcmp(cmd, "gap")) {
+        /* Up to now, including the pause still going on. */
+        uint64_t t = now_us(), gap = d->rx_gap_max_us;
+        if (d->last_rx_us && t - d->last_rx_us > gap)
+            gap = t - d->last_rx_us;
+        len = (size_t)snprintf(out, sizeof out, "{\"rx_gap_max_us\":%llu,\"rx_frames\":%llu}\n", (unsigned long long)(d->last_rx_us ? gap : 0),
+                               (unsigned long long)d->rx_frames);
+        d->rx_gap_max_us = 0;
+        d->last_rx_us = t;
     } else if (!strcmp(cmd, "unbind")) {
         unbind(d);
         len = (size_t)snprintf(out, sizeof out, "{\"ok\":true}\n");
