@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { rpc } from './lib.mjs';
+import { removeHome, rpc } from './lib.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'apps/controller/dist/main.js');
@@ -237,7 +237,7 @@ try {
 } catch {
   // gone
 }
-rmSync(home, { recursive: true, force: true });
+removeHome(home);
 
 // --- the scrape at 18 devices, for how it grows
 const small = mkdtempSync(join(tmpdir(), 'vnbd-'));
@@ -249,7 +249,7 @@ for (let i = 0; i < 16; i++) await rpc(s.sock, 'hotplug', { ib_device: 'mlx5_0',
 }
 s.proc.kill('SIGTERM');
 await new Promise((r) => s.proc.once('exit', r));
-rmSync(small, { recursive: true, force: true });
+removeHome(small);
 
 console.log('\n| what | figure | note |\n|---|---:|---|');
 for (const [w, v, n] of results) console.log(`| ${w} | ${v} | ${n} |`);

@@ -14,7 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { vmArgs } from '../scripts/lab/vm.mjs';
-import { removeRepresentors, rpc, startController } from './lib.mjs';
+import { removeHome, rpc, startController } from './lib.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MAIN = join(ROOT, 'apps/controller/dist/main.js');
@@ -102,8 +102,7 @@ for (let i = 0; i < 5; i++) {
 proc.kill('SIGTERM');
 await new Promise((res) => proc.once('exit', res));
 vm.kill('SIGKILL');
-removeRepresentors(home);
-rmSync(home, { recursive: true, force: true });
+removeHome(home);
 
 const q = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
 console.log(`\n${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; Node ${process.version}; guest Linux under QEMU TCG\n`);
