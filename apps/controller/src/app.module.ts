@@ -60,7 +60,7 @@ class RpcModule {}
 @Module({ imports: [DevicesModule], providers: [EventsGateway, Telemetry, TelemetryHistory], controllers: [HistoryController], exports: [Telemetry] })
 class EventsModule {}
 
-@Module({ imports: [DevicesModule], providers: [MetricsService], controllers: [MetricsController] })
+@Module({ imports: [DevicesModule, ParityModule], providers: [MetricsService], controllers: [MetricsController] })
 class MetricsModule {}
 
 @Module({ imports: [DevicesModule], providers: [BulkService], controllers: [BulkController] })
