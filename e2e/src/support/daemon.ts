@@ -97,7 +97,7 @@ export class Daemon {
       return s.pid === proc.pid ? s : undefined;
     });
     this.url = state.url;
-    this.token = readFileSync(join(this.home, 'token'), 'utf8').trim();
+    this.token = this.extraEnv['VIRTNET_TOKEN'] ?? readFileSync(join(this.home, 'token'), 'utf8').trim();
     await until('health', async () => ((await this.fetch('/api/v1/health')).ok ? true : undefined));
     return this;
   }
