@@ -26,6 +26,7 @@ import { HistoryController } from './events/history.controller.js';
 import { HardwareModule } from './hardware/hardware.module.js';
 import type { Inventory } from './hardware/inventory.js';
 import { CONF, INVENTORY } from './hardware/tokens.js';
+import { RpcController } from './rpc/rpc.controller.js';
 import { RpcServer } from './rpc/rpc.server.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsService } from './operations/operations.service.js';
@@ -54,7 +55,7 @@ class ParityModule {}
 @Module({ imports: [DevicesModule, ParityModule], providers: [SystemService], controllers: [SystemController], exports: [SystemService] })
 class SystemModule {}
 
-@Module({ imports: [DevicesModule, SystemModule, ParityModule], providers: [RpcServer] })
+@Module({ imports: [DevicesModule, SystemModule, ParityModule], providers: [RpcServer], controllers: [RpcController] })
 class RpcModule {}
 
 @Module({ imports: [DevicesModule], providers: [EventsGateway, Telemetry, TelemetryHistory], controllers: [HistoryController], exports: [Telemetry] })
