@@ -31,7 +31,7 @@ import { RpcServer } from './rpc/rpc.server.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsService } from './operations/operations.service.js';
 import { SETTINGS, type Settings } from './settings/settings.js';
-import { SystemController } from './system/system.controller.js';
+import { ProbeController, SystemController } from './system/system.controller.js';
 import { SystemService } from './system/system.service.js';
 
 export interface Boot {
@@ -52,7 +52,7 @@ class DevicesModule {}
 @Module({ imports: [DevicesModule], providers: [ConfigService, RecoveryService, UpdateService], controllers: [ParityController], exports: [ConfigService, RecoveryService, UpdateService] })
 class ParityModule {}
 
-@Module({ imports: [DevicesModule, ParityModule], providers: [SystemService], controllers: [SystemController], exports: [SystemService] })
+@Module({ imports: [DevicesModule, ParityModule], providers: [SystemService], controllers: [SystemController, ProbeController], exports: [SystemService] })
 class SystemModule {}
 
 @Module({ imports: [DevicesModule, SystemModule, ParityModule], providers: [RpcServer], controllers: [RpcController] })

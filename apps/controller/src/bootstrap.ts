@@ -16,7 +16,7 @@ import { sdNotify } from '@virtnet/hw';
 import { AppModule } from './app.module.js';
 import { MAX_LINE_BYTES } from './rpc/rpc.server.js';
 import { AuthService } from './auth/auth.service.js';
-import { authMiddleware } from './auth/http.js';
+import { authMiddleware, PROBES } from './auth/http.js';
 import { AuthWsAdapter } from './auth/ws-adapter.js';
 import { DevicesService } from './devices/devices.service.js';
 import { UpdateService } from './update/update.service.js';
@@ -55,7 +55,7 @@ function serveDashboard(app: NestExpressApplication, webRoot: string | null): vo
     app.useStaticAssets(webRoot, { index: false, maxAge: '1h', immutable: false });
   }
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path === '/ws' || req.path === '/metrics') return next();
+    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path === '/ws' || req.path === '/metrics' || PROBES.has(req.path)) return next();
     if (!webRoot) {
       res.status(503).type('text/plain').send('The dashboard is not built: run `npm run build` (the API is up under /api/v1).\n');
       return;
