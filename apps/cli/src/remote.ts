@@ -63,12 +63,7 @@ export function httpsExchange(t: RemoteTarget, timeoutMs: number): Exchange {
     };
     return new Promise<RpcResponse>((resolve, reject) => {
       const where = url.origin;
-      let req: ClientRequest;
-      const timer = setTimeout(() => {
-        req.destroy();
-        reject(new CliError('DAEMON_UNREACHABLE', `no answer from the controller at ${where} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      req = client.request(url, options, (res: IncomingMessage) => {
+      const req: ClientRequest = client.request(url, options, (res: IncomingMessage) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (text += c));
@@ -85,6 +80,10 @@ export function httpsExchange(t: RemoteTarget, timeoutMs: number): Exchange {
           reject(new CliError('DAEMON_UNREACHABLE', `the answer from ${where} broke off: ${e.message}`));
         });
       });
+      const timer = setTimeout(() => {
+        req.destroy();
+        reject(new CliError('DAEMON_UNREACHABLE', `no answer from the controller at ${where} within ${timeoutMs} ms`));
+      }, timeoutMs);
       req.on('error', (e: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         if (isCertificateError(e))
