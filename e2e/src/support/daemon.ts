@@ -83,8 +83,18 @@ export class Daemon {
 
   get env(): NodeJS.ProcessEnv {
     // Echo representors by default: TAP names are global to the machine, and
-    // tests run beside each other (and beside a developer's controller).
-    return { ...process.env, VIRTNET_HOME: this.home, VIRTNET_HTTP_PORT: String(this.port), VIRTNET_LOG_LEVEL: 'info', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external', ...this.extraEnv };
+    // tests run beside each other (and beside a developer's controller). No
+    // audit entries in the machine's journal either.
+    return {
+      ...process.env,
+      VIRTNET_HOME: this.home,
+      VIRTNET_HTTP_PORT: String(this.port),
+      VIRTNET_LOG_LEVEL: 'info',
+      VIRTNET_DATAPATH: 'echo',
+      VIRTNET_HOST: 'external',
+      VIRTNET_JOURNAL: 'off',
+      ...this.extraEnv,
+    };
   }
 
   async start(): Promise<this> {
