@@ -132,8 +132,18 @@ export class MetricsService {
     return new Gauge<L>({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** The text of a scrape. */
+  /** The text of a scrape, whole. */
   async scrape(): Promise<string> {
+    const out: string[] = [];
+    await this.scrapeTo((chunk) => out.push(chunk));
+    return out.join('');
+  }
+
+  /**
+   * The text of a scrape, a family at a time: sent as it is written, with
+   * no 2 MB string to join, encode and hash at the end (535 devices).
+   */
+  async scrapeTo(write: (chunk: string) => void): Promise<void> {
     const handles = this.devices.handles();
     const fns = this.hw.list().filter((f) => handles.has(f.handle));
     const devices = this.deviceRows(fns);
@@ -145,7 +155,6 @@ export class MetricsService {
     }
     await turn();
 
-    const out: string[] = [];
     let since = performance.now();
     const slice = async () => {
       if (performance.now() - since < SLICE_MS) return;
@@ -153,16 +162,15 @@ export class MetricsService {
       since = performance.now();
     };
     for (const f of DEVICE_FAMILIES) {
-      out.push(renderFamily(f, devices.rows));
+      write(renderFamily(f, devices.rows));
       await slice();
     }
     for (const f of QUEUE_FAMILIES) {
-      out.push(renderFamily(f, queues));
+      write(renderFamily(f, queues));
       await slice();
     }
     await this.controllerState(fns);
-    out.push(await this.registry.metrics());
-    return out.join('');
+    write(await this.registry.metrics());
   }
 
   /** Device rows of this scrape; label text is made for new or changed devices only. */
