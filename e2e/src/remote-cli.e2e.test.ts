@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 // A plain script shared with other tests, not a project.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { makeCertificates } from '../../scripts/certs.mjs';
@@ -40,8 +41,20 @@ afterAll(async () => {
 });
 
 describe('the CLI over HTTPS', () => {
-  it('serves HTTPS at the URL it announces', () => {
+  it('serves HTTPS at the URL it announces: the API, the login URL, the WebSocket', async () => {
     expect(d.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    expect(d.log).toContain(`Dashboard: ${d.url}login?token=`);
+    const ws = new WebSocket(new URL('/ws', d.url.replace('https', 'wss')), { headers: { authorization: `Bearer ${d.token}` }, ca: readFileSync(certs.ca, 'utf8') });
+    const snapshot = await new Promise<any>((resolve, reject) => {
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'subscribe', topics: ['devices'] })));
+      ws.on('message', (m) => {
+        const msg = JSON.parse(String(m));
+        if (msg.type === 'snapshot') resolve(msg);
+      });
+      ws.once('error', reject);
+    });
+    ws.close();
+    expect(snapshot.devices.map((x: any) => x.vuid)).toEqual(['MT2306XZ00ABVNETS59D0F0', 'MT2306XZ00ABVNETS59D0F1']);
   });
 
   it('prints what the socket prints, for reads', async () => {
