@@ -7,7 +7,21 @@ import { ensureInstalled, ensureSystem, nx, ROOT } from './lib.mjs';
 
 // libclang-rt-14-dev carries clang's libFuzzer runtime.
 ensureSystem(
-  { cc: 'gcc', make: 'make', clang: 'clang', chromium: 'chromium', 'dpdk-testpmd': 'dpdk-dev', ip: 'iproute2', 'qemu-system-x86_64': 'qemu-system-x86', busybox: 'busybox-static' },
+  {
+    cc: 'gcc',
+    make: 'make',
+    clang: 'clang',
+    chromium: 'chromium',
+    'dpdk-testpmd': 'dpdk-dev',
+    ip: 'iproute2',
+    'qemu-system-x86_64': 'qemu-system-x86',
+    busybox: 'busybox-static',
+    prometheus: 'prometheus',
+    promtool: 'prometheus',
+    openssl: 'openssl',
+    journalctl: 'systemd',
+    unshare: 'util-linux',
+  },
   ['libclang-rt-14-dev'],
 );
 ensureInstalled();

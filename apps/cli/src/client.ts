@@ -1,6 +1,7 @@
 /**
- * JSON-RPC 2.0 over the controller's unix socket: one request line, one
- * response line.
+ * JSON-RPC 2.0 to the controller: over its unix socket (one request line,
+ * one response line), or over HTTPS to POST /api/v1/rpc (remote.ts). Both
+ * carry the same requests and answers, read here in one way.
  */
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
@@ -17,12 +18,19 @@ export function socketPath(env: NodeJS.ProcessEnv = process.env): string {
 
 export type Call = <M extends RpcMethod>(method: M, params: unknown) => Promise<RpcResult<M>>;
 
-/** Sends one request; rejects with a CliError carrying the controller's code. */
+/** One request in, one JSON-RPC response out, or a CliError when none came. */
+export type Exchange = (request: object) => Promise<RpcResponse>;
+
+/** Sends one request over the socket; rejects with a CliError carrying the controller's code. */
 export function socketCaller(path: string, timeoutMs: number): Call {
+  return rpcCaller((request) => exchange(path, request, timeoutMs));
+}
+
+export function rpcCaller(send: Exchange): Call {
   return async (method, params) => {
     // The method's schemas load while the controller works on the request.
     const spec = loadRpcMethod(method);
-    const response = await exchange(path, { jsonrpc: '2.0', id: 1, method, params }, timeoutMs);
+    const response = await send({ jsonrpc: '2.0', id: 1, method, params });
     if (response.error) {
       const data = response.error.data as { code?: string; field?: string } | undefined;
       const code = data?.code && data.code in ERROR_CODES ? (data.code as ErrorCode) : 'INTERNAL';
@@ -38,7 +46,7 @@ export function socketCaller(path: string, timeoutMs: number): Call {
   };
 }
 
-interface RpcResponse {
+export interface RpcResponse {
   result?: unknown;
   error?: { code: number; message: string; data?: unknown };
 }

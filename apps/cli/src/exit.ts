@@ -1,7 +1,8 @@
 /**
  * The one place that decides what the CLI prints on failure and with which
- * exit status: 0 success, 1 the controller refused or failed the request,
- * 2 the command line is wrong, 3 the controller cannot be reached.
+ * exit status: 0 success, 1 the controller refused or failed the request
+ * (a wrong access token included), 2 the command line is wrong, 3 the
+ * controller cannot be reached (or, over HTTPS, not trusted: nothing sent).
  */
 import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@virtnet/shared/errors';
 
@@ -20,7 +21,7 @@ export class CliError extends Error {
 
   get exitCode(): number {
     if (this.code === 'USAGE' || this.local) return EXIT.USAGE;
-    if (this.code === 'DAEMON_UNREACHABLE') return EXIT.UNREACHABLE;
+    if (this.code === 'DAEMON_UNREACHABLE' || this.code === 'CERTIFICATE_UNTRUSTED') return EXIT.UNREACHABLE;
     return EXIT.FAILED;
   }
 

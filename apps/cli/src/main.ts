@@ -3,9 +3,11 @@
  */
 import { CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { socketCaller, socketPath } from './client.js';
+import { rpcCaller, socketCaller, type Call } from './client.js';
+import { resolveTarget, type TargetFlags } from './contexts.js';
 import { CliError, EXIT, asCliError } from './exit.js';
 import { buildProgram } from './program.js';
+import { httpsExchange } from './remote.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -20,9 +22,15 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   const timeout = Number(process.env['VIRTNET_TIMEOUT_MS'] ?? 30000);
+  let caller: Call | undefined;
+  // Decided at the first call: commands that call no controller need none.
+  const connect = (): Call => {
+    const t = resolveTarget(program.opts<TargetFlags>());
+    return t.kind === 'socket' ? socketCaller(t.path, timeout) : rpcCaller(httpsExchange(t.remote, timeout));
+  };
   const program = buildProgram(
     {
-      call: (m, p) => socketCaller(program.opts<{ socket?: string }>().socket ?? socketPath(), timeout)(m, p),
+      call: (m, p) => (caller ??= connect())(m, p),
       out: (t) => process.stdout.write(t + '\n'),
       err: (t, newline = true) => process.stderr.write(newline ? t + '\n' : t),
       errIsTty: process.stderr.isTTY === true,

@@ -7,6 +7,7 @@
  */
 import { Command, Option } from 'commander';
 import { addCompletionCommand } from './commands/completion.js';
+import { addContextCommands } from './commands/context.js';
 import { addDeviceCommands } from './commands/devices.js';
 import { addHostCommands } from './commands/host.js';
 import { addLogCommand } from './commands/log.js';
@@ -22,6 +23,10 @@ export function buildProgram(io: Io, version: string): Command {
     .description('Manage the virtio-net devices of the virtnet controller. Every command prints JSON.')
     .version(version, '-V, --version', "print the CLI's version")
     .addOption(new Option('--socket <path>', "controller socket (default $VIRTNET_HOME/virtnet.sock)").env('VIRTNET_SOCKET'))
+    .addOption(new Option('--controller <url>', 'a controller on another machine, https://HOST:PORT (needs --token-file)').env('VIRTNET_CONTROLLER'))
+    .addOption(new Option('--token-file <path>', "file holding that controller's access token").env('VIRTNET_TOKEN_FILE'))
+    .addOption(new Option('--ca-file <path>', "CA certificate(s) that signed the controller's certificate (PEM; default: the system's)").env('VIRTNET_CA_FILE'))
+    .addOption(new Option('--context <name>', 'a named controller of the contexts file (virtnet context)').env('VIRTNET_CONTEXT'))
     .enablePositionalOptions()
     .showHelpAfterError(false);
   // The real virtnet prints its own version with -v; -v stays free for --vf in subcommands.
@@ -34,6 +39,7 @@ export function buildProgram(io: Io, version: string): Command {
   addValidateCommand(program, io);
   addUpdateCommands(program, io);
   addRecoveryCommands(program, io);
+  addContextCommands(program, io);
   addCompletionCommand(program, io);
   addSystemCommands(program, io, version);
   return program;

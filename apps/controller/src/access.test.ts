@@ -51,11 +51,33 @@ describe('access', () => {
     ['GET', '/api/v1/openapi.json'],
     ['GET', '/api/v1/nothing'],
     ['GET', '/metrics'],
+    ['POST', '/api/v1/rpc'],
+    ['POST', '/health'],
   ])('refuses %s %s without a token: 401 UNAUTHENTICATED', async (method, path) => {
     const r = await anonymous(method, path);
     expect(r.status).toBe(401);
     expect(JSON.parse(r.text)).toEqual(REQUIRED);
     expect(r.headers.get('www-authenticate')).toBe('Bearer realm="virtnet"');
+  });
+
+  it('answers the probes without a token, with nothing but ok or not', async () => {
+    for (const path of ['/health', '/health/live']) {
+      const r = await anonymous('GET', path);
+      expect(r.status, path).toBe(200);
+      expect(JSON.parse(r.text)).toEqual({ status: 'ok' });
+      expect(r.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  it('serves the JSON-RPC methods over HTTP with the token, answering in JSON-RPC', async () => {
+    const call = (body: unknown) => c.request('POST', '/api/v1/rpc', body);
+    const listed = await call({ jsonrpc: '2.0', id: 7, method: 'list', params: {} });
+    expect(listed.status).toBe(200);
+    expect(listed.body).toMatchObject({ jsonrpc: '2.0', id: 7, result: { devices: [{ vuid: 'MT2306XZ00ABVNETS59D0F0' }, { vuid: 'MT2306XZ00ABVNETS59D0F1' }] } });
+    const refused = await call({ jsonrpc: '2.0', id: 8, method: 'unplug', params: { selector: { pf_id: 0 } } });
+    expect(refused.status).toBe(200);
+    expect(refused.body.error).toMatchObject({ code: -32000, data: { code: 'NOT_HOTPLUG' } });
+    expect((await call({ jsonrpc: '2.0', id: 9, method: 'no_such_method' })).body.error.code).toBe(-32601);
   });
 
   it('refuses a wrong token, and changes nothing', async () => {

@@ -27,11 +27,12 @@ import { HistoryController } from './events/history.controller.js';
 import { HardwareModule } from './hardware/hardware.module.js';
 import type { Inventory } from './hardware/inventory.js';
 import { CONF, INVENTORY } from './hardware/tokens.js';
+import { RpcController } from './rpc/rpc.controller.js';
 import { RpcServer } from './rpc/rpc.server.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsService } from './operations/operations.service.js';
 import { SETTINGS, type Settings } from './settings/settings.js';
-import { SystemController } from './system/system.controller.js';
+import { ProbeController, SystemController } from './system/system.controller.js';
 import { SystemService } from './system/system.service.js';
 
 export interface Boot {
@@ -52,16 +53,16 @@ class DevicesModule {}
 @Module({ imports: [DevicesModule], providers: [ConfigService, RecoveryService, UpdateService], controllers: [ParityController], exports: [ConfigService, RecoveryService, UpdateService] })
 class ParityModule {}
 
-@Module({ imports: [DevicesModule, ParityModule], providers: [SystemService], controllers: [SystemController], exports: [SystemService] })
+@Module({ imports: [DevicesModule, ParityModule], providers: [SystemService], controllers: [SystemController, ProbeController], exports: [SystemService] })
 class SystemModule {}
 
-@Module({ imports: [DevicesModule, SystemModule, ParityModule], providers: [RpcServer] })
+@Module({ imports: [DevicesModule, SystemModule, ParityModule], providers: [RpcServer], controllers: [RpcController] })
 class RpcModule {}
 
 @Module({ imports: [DevicesModule], providers: [EventsGateway, Telemetry, TelemetryHistory], controllers: [HistoryController], exports: [Telemetry] })
 class EventsModule {}
 
-@Module({ imports: [DevicesModule], providers: [MetricsService], controllers: [MetricsController] })
+@Module({ imports: [DevicesModule, ParityModule], providers: [MetricsService], controllers: [MetricsController] })
 class MetricsModule {}
 
 @Module({ imports: [DevicesModule], providers: [BulkService], controllers: [BulkController] })

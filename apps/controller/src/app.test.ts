@@ -119,6 +119,7 @@ describe('REST', () => {
       '/api/v1/host/pfs/{pf}/sriov',
       '/api/v1/operations',
       '/api/v1/operations/{id}',
+      '/api/v1/rpc',
       '/api/v1/sriov',
       '/api/v1/update',
       '/api/v1/version',

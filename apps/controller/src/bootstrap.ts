@@ -14,8 +14,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { sdNotify } from '@virtnet/hw';
 import { AppModule } from './app.module.js';
+import { MAX_LINE_BYTES } from './rpc/rpc.server.js';
 import { AuthService } from './auth/auth.service.js';
-import { authMiddleware } from './auth/http.js';
+import { authMiddleware, PROBES } from './auth/http.js';
 import { AuthWsAdapter } from './auth/ws-adapter.js';
 import { DevicesService } from './devices/devices.service.js';
 import { UpdateService } from './update/update.service.js';
@@ -54,7 +55,7 @@ function serveDashboard(app: NestExpressApplication, webRoot: string | null): vo
     app.useStaticAssets(webRoot, { index: false, maxAge: '1h', immutable: false });
   }
   app.use((req: Request, res: Response, next: NextFunction) => {
-    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path === '/ws' || req.path === '/metrics') return next();
+    if (req.method !== 'GET' || req.path.startsWith('/api/') || req.path === '/ws' || req.path === '/metrics' || PROBES.has(req.path)) return next();
     if (!webRoot) {
       res.status(503).type('text/plain').send('The dashboard is not built: run `npm run build` (the API is up under /api/v1).\n');
       return;
@@ -106,7 +107,10 @@ export async function startController(settings: Settings, log: Logger = createLo
 
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ settings, conf: conf.value, profile: profile.value, inventory, log }), {
     logger: new NestPinoLogger(log),
+    ...(settings.tls ? { httpsOptions: { cert: settings.tls.cert, key: settings.tls.key } } : {}),
   });
+  // As large as a request line on the CLI socket: the remote CLI sends the same requests (POST /api/v1/rpc).
+  app.useBodyParser('json', { limit: MAX_LINE_BYTES });
   const auth = app.get(AuthService);
   app.useWebSocketAdapter(new AuthWsAdapter(app, auth));
   app.useGlobalFilters(new HttpErrorFilter());
@@ -127,7 +131,7 @@ export async function startController(settings: Settings, log: Logger = createLo
 
   const address = app.getHttpServer().address() as { port: number };
   const host = settings.httpHost.includes(':') ? `[${settings.httpHost}]` : settings.httpHost;
-  const url = `http://${host}:${address.port}/`;
+  const url = `${settings.tls ? 'https' : 'http'}://${host}:${address.port}/`;
   auth.baseUrl = url;
   writeFileSync(
     settings.stateFile,

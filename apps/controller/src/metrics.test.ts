@@ -1,9 +1,14 @@
 /**
  * /metrics and bulk operations against a real controller: stable labels on
- * every device and queue series, series of an unplugged device gone; a bulk
- * change runs as an operation whose steps are the devices.
+ * every device and queue series, series of an unplugged device gone, names
+ * that Prometheus' own linter accepts; a bulk change runs as an operation
+ * whose steps are the devices.
  */
+import { spawnSync } from 'node:child_process';
+import type { Hardware } from '@virtnet/hw';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HARDWARE } from './hardware/hardware.module.js';
+import { escapeLabel, labelText } from './metrics/exposition.js';
 import { until } from './testing/until.js';
 import { startTestController, type TestController } from './testing/harness.js';
 
@@ -34,6 +39,49 @@ describe('metrics', () => {
     expect(text).toMatch(/^virtnet_controller_process_cpu_seconds_total \d/m);
     // 2 PFs + 6 VFs, 3 queues each
     expect(text.match(/^virtnet_queue_packets_total\{/gm)).toHaveLength(24);
+  });
+
+  it('passes promtool check metrics: base units, _total on counters only, HELP and TYPE on every family', async () => {
+    const r = spawnSync('promtool', ['check', 'metrics'], { input: await scrape(), encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('exports the controller, its last recovery and live update, and the state alerts read', async () => {
+    const text = await scrape();
+    expect(text).toMatch(/^virtnet_controller_info\{version="[^"]+",provider="ace",host_mode="external"\} 1$/m);
+    expect(text).toContain('virtnet_recovery_devices{result="created"} 8');
+    expect(text).toContain('virtnet_recovery_devices{result="failed"} 0');
+    expect(text).toContain('virtnet_live_update_active 0');
+    expect(text).toContain('virtnet_live_update_last_result{result="none"} 1');
+    expect(text).toContain('virtnet_live_update_last_result{result="failed"} 0');
+    expect(text).toContain('# TYPE virtnet_device_protocol_errors_total counter');
+    expect(text).toContain('virtnet_device_protocol_errors_total{vuid="MT2306XZ00ABVNETS59D0F0",pf="0",vf=""} 0');
+    expect(text).not.toMatch(/^virtnet_controller_nodejs_active_handles_total/m);
+  });
+
+  it('shows DEVICE_NEEDS_RESET as its own series, from the status register', async () => {
+    const hw = c.running.app.get<symbol, Hardware>(HARDWARE);
+    const pf1 = hw.list().find((f) => f.vuid === 'MT2306XZ00ABVNETS59D0F1')!;
+    const series = 'virtnet_device_needs_reset{vuid="MT2306XZ00ABVNETS59D0F1",pf="1",vf=""}';
+    expect(await scrape()).toContain(`${series} 0`);
+    // ACKNOWLEDGE | DRIVER | DRIVER_OK | FEATURES_OK | DEVICE_NEEDS_RESET, written through the transport
+    hw.driverWriteStatus(pf1.handle, 0x4f);
+    try {
+      const text = await scrape();
+      expect(text).toContain(`${series} 1`);
+      expect(text).toContain('virtnet_device_status{vuid="MT2306XZ00ABVNETS59D0F1",pf="1",vf=""} 79');
+    } finally {
+      hw.driverWriteStatus(pf1.handle, 0);
+    }
+    expect(await scrape()).toContain(`${series} 0`);
+  });
+
+  it('escapes label values as the text format requires', () => {
+    expect(escapeLabel('plain')).toBe('plain');
+    expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
+    expect(labelText({ vuid: 'X', vf: '' })).toBe('vuid="X",vf=""');
   });
 
   it('drops the series of an unplugged device', async () => {

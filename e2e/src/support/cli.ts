@@ -14,8 +14,16 @@ export interface CliResult {
 }
 
 export function virtnet(home: string, ...args: string[]): Promise<CliResult> {
+  return virtnetWith({}, home, ...args);
+}
+
+/**
+ * With more environment. The contexts file is the home's own unless `env`
+ * names one: a developer's current-context must not send a test's calls elsewhere.
+ */
+export function virtnetWith(env: NodeJS.ProcessEnv, home: string, ...args: string[]): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, VIRTNET_HOME: home } }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, VIRTNET_HOME: home, VIRTNET_CONFIG: join(home, 'cli-config.json'), ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
       const parse = (s: string) => {
         try {

@@ -4,6 +4,7 @@
  * its state file names a URL that answers /api/v1/health.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 // A plain script shared with the benchmarks, not a project.
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -68,10 +69,13 @@ export class Daemon {
   private readonly port: number;
 
   private readonly extraEnv: NodeJS.ProcessEnv;
+  /** The CA (PEM) that signed the certificate of a controller serving HTTPS. */
+  private readonly ca: string | undefined;
 
-  constructor(files: { profile?: object; conf?: object; port?: number; env?: NodeJS.ProcessEnv } = {}) {
+  constructor(files: { profile?: object; conf?: object; port?: number; env?: NodeJS.ProcessEnv; ca?: string } = {}) {
     this.port = files.port ?? 0;
     this.extraEnv = files.env ?? {};
+    this.ca = files.ca;
     this.home = mkdtempSync(join(tmpdir(), 'vne-'));
     if (files.profile) writeFileSync(join(this.home, 'dpu-profile.json'), JSON.stringify(files.profile));
     if (files.conf) writeFileSync(join(this.home, 'virtnet.conf'), JSON.stringify(files.conf));
@@ -79,8 +83,18 @@ export class Daemon {
 
   get env(): NodeJS.ProcessEnv {
     // Echo representors by default: TAP names are global to the machine, and
-    // tests run beside each other (and beside a developer's controller).
-    return { ...process.env, VIRTNET_HOME: this.home, VIRTNET_HTTP_PORT: String(this.port), VIRTNET_LOG_LEVEL: 'info', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external', ...this.extraEnv };
+    // tests run beside each other (and beside a developer's controller). No
+    // audit entries in the machine's journal either.
+    return {
+      ...process.env,
+      VIRTNET_HOME: this.home,
+      VIRTNET_HTTP_PORT: String(this.port),
+      VIRTNET_LOG_LEVEL: 'info',
+      VIRTNET_DATAPATH: 'echo',
+      VIRTNET_HOST: 'external',
+      VIRTNET_JOURNAL: 'off',
+      ...this.extraEnv,
+    };
   }
 
   async start(): Promise<this> {
@@ -97,7 +111,7 @@ export class Daemon {
       return s.pid === proc.pid ? s : undefined;
     });
     this.url = state.url;
-    this.token = readFileSync(join(this.home, 'token'), 'utf8').trim();
+    this.token = this.extraEnv['VIRTNET_TOKEN'] ?? readFileSync(join(this.home, 'token'), 'utf8').trim();
     await until('health', async () => ((await this.fetch('/api/v1/health')).ok ? true : undefined));
     return this;
   }
@@ -180,7 +194,23 @@ export class Daemon {
 
   /** A request with the bearer token, or without any when `token` is null. */
   fetch(path: string, init: RequestInit = {}, token: string | null = this.token): Promise<Response> {
-    return fetch(new URL(path, this.url), { ...init, headers: { ...(token !== null ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+    const headers = { ...(token !== null ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) };
+    if (this.ca) return this.fetchTls(new URL(path, this.url), init, headers);
+    return fetch(new URL(path, this.url), { ...init, headers });
+  }
+
+  /** fetch() knows no CA but the system's: HTTPS with ours goes through node:https. */
+  private fetchTls(url: URL, init: RequestInit, headers: Record<string, string>): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(url, { method: init.method ?? 'GET', headers, ca: this.ca }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode!, headers: res.headers as Record<string, string> })));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(typeof init.body === 'string' ? init.body : undefined);
+    });
   }
 
   async api(method: string, path: string, body?: unknown, token: string | null = this.token): Promise<{ status: number; body: any }> {

@@ -31,6 +31,11 @@ export interface DpuOptions {
   env?: NodeJS.ProcessEnv;
   /** Per-request timeout of the control channel (ms). */
   timeoutMs?: number;
+  /**
+   * false: never start a DPU process, wait for one to answer (a service
+   * manager runs it). The default starts one when none answers.
+   */
+  spawn?: boolean;
   log?: (level: 'info' | 'warn', message: string) => void;
 }
 
@@ -90,6 +95,15 @@ export class Dpu implements Hardware {
 
   private async ensureProcess(): Promise<boolean> {
     if (await answers(this.files.control)) return false;
+    if (this.opts.spawn === false) {
+      // Its service manager starts it (again, after a crash): wait for it.
+      const deadline = Date.now() + 60_000;
+      while (!(await answers(this.files.control))) {
+        if (Date.now() > deadline) throw new HwError('DPU_UNAVAILABLE', `no DPU process answers on ${this.files.control} (it is started by its service, not by the controller)`, -22);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return false;
+    }
     // A DPU busy with hundreds of devices can be slow to answer: wait for
     // it rather than start a second one on the same sockets.
     const pid = runningDpu(this.opts.home);

@@ -4,6 +4,11 @@
  * datagram sockets, so this calls the C library's socket(2) and sendto(2)
  * through koffi, from the controller's own process (systemd attributes a
  * message to the process that sent it). No compiled addon is involved.
+ *
+ * The journal's native protocol goes the same way (JournalWriter): one
+ * datagram per entry to /run/systemd/journal/socket, its fields as
+ * `NAME=value` lines, so that an entry carries structured fields of its own
+ * (`journalctl VIRTNET_AUDIT_ACTION=hotplug`), not only a line of text.
  */
 import koffi from 'koffi';
 
@@ -12,6 +17,7 @@ const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const MSG_NOSIGNAL = 0x4000;
 const MSG_DONTWAIT = 0x40;
+const EAGAIN = 11;
 
 interface Libc {
   socket: (domain: number, type: number, protocol: number) => number;
@@ -66,10 +72,10 @@ export function sdNotify(message: string, env: NodeJS.ProcessEnv = process.env):
   return true;
 }
 
-/** The receiving end, for tests that play the service manager. */
+/** The receiving end, for tests that play the service manager (or the journal). */
 export class NotifyListener {
   private fd: number;
-  private readonly messages: string[] = [];
+  private readonly messages: Buffer[] = [];
 
   constructor(readonly path: string) {
     const { buf, len } = address(path);
@@ -79,13 +85,78 @@ export class NotifyListener {
 
   /** Every datagram received so far, oldest first. */
   drain(): string[] {
-    const buf = Buffer.alloc(4096);
+    return this.drainRaw().map((m) => m.toString('utf8'));
+  }
+
+  /** The same, as bytes. */
+  drainRaw(): Buffer[] {
+    const buf = Buffer.alloc(MAX_JOURNAL_ENTRY + 1);
     for (;;) {
       const n = c().recv(this.fd, buf, buf.length, MSG_DONTWAIT);
       if (n <= 0) break;
-      this.messages.push(buf.subarray(0, Number(n)).toString('utf8'));
+      this.messages.push(Buffer.from(buf.subarray(0, Number(n))));
     }
     return [...this.messages];
+  }
+
+  close(): void {
+    if (this.fd >= 0) c().close(this.fd);
+    this.fd = -1;
+  }
+}
+
+/** Where journald listens for native-protocol entries (systemd-journald.service(8)). */
+export const JOURNAL_SOCKET = '/run/systemd/journal/socket';
+
+/** A field name journald accepts from a client: A-Z, 0-9 and _, not starting with _, at most 64 bytes. */
+const FIELD_NAME = /^[A-Z0-9][A-Z0-9_]{0,63}$/;
+
+/** Above this an entry would need a memfd, as sd_journal_send does; ours are a few hundred bytes. */
+export const MAX_JOURNAL_ENTRY = 64 * 1024;
+
+/**
+ * One entry in the native protocol: `NAME=value\n` per field, or, for a
+ * value holding a newline, `NAME\n` + its length as 64-bit little-endian
+ * + the value + `\n` (systemd's "Native Journal Protocol").
+ */
+export function journalEntry(fields: Record<string, string | number>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, raw] of Object.entries(fields)) {
+    if (!FIELD_NAME.test(name)) throw new Error(`journal field name ${JSON.stringify(name)}: only A-Z, 0-9 and _, not first`);
+    const value = Buffer.from(String(raw));
+    if (value.includes(0x0a)) {
+      const len = Buffer.alloc(8);
+      len.writeBigUInt64LE(BigInt(value.length));
+      parts.push(Buffer.from(`${name}\n`), len, value, Buffer.from('\n'));
+    } else parts.push(Buffer.from(`${name}=`), value, Buffer.from('\n'));
+  }
+  const entry = Buffer.concat(parts);
+  if (entry.length > MAX_JOURNAL_ENTRY) throw new Error(`journal entry of ${entry.length} bytes exceeds ${MAX_JOURNAL_ENTRY}`);
+  return entry;
+}
+
+/**
+ * Sends entries to journald. Never blocks the caller: when the journal's
+ * socket is full the entry is refused (thrown), not waited for.
+ */
+export class JournalWriter {
+  private fd = -1;
+  private readonly addr: { buf: Buffer; len: number };
+
+  constructor(readonly path: string = JOURNAL_SOCKET) {
+    this.addr = address(path);
+  }
+
+  send(fields: Record<string, string | number>): void {
+    const data = journalEntry(fields);
+    if (this.fd < 0) {
+      this.fd = c().socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+      if (this.fd < 0) throw new Error('journal: socket() failed');
+    }
+    if (c().sendto(this.fd, data, data.length, MSG_NOSIGNAL | MSG_DONTWAIT, this.addr.buf, this.addr.len) < 0) {
+      const errno = koffi.errno();
+      throw new Error(errno === EAGAIN ? `journal: ${this.path} is full, entry dropped` : `journal: sendto ${this.path} failed (errno ${errno})`);
+    }
   }
 
   close(): void {

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, summary: 'No such resource' },
   UNAUTHENTICATED: { status: 401, summary: 'No valid access token: open the login URL (virtnet dashboard) or send Authorization: Bearer <token>' },
   DAEMON_UNREACHABLE: { status: 503, summary: 'The controller is not running or its socket is unreachable' },
+  CERTIFICATE_UNTRUSTED: { status: 502, summary: "The controller's TLS certificate is not one the CLI trusts (another CA, another name, expired): nothing was sent" },
   INTERNAL: { status: 500, summary: 'An internal error; the controller log has details' },
 } as const;
 

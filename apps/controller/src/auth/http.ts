@@ -2,13 +2,17 @@
  * The HTTP side of access control, mounted before every route: /login and
  * /logout, then the check. The API and /metrics answer 401 with the stable
  * code UNAUTHENTICATED; a browser asking for a dashboard page gets the
- * sign-in page instead.
+ * sign-in page instead. Only the probes (/health, /health/live: ok or not,
+ * no detail) answer without the token.
  */
 import { VirtnetError } from '@virtnet/shared';
 import type { NextFunction, Request, Response } from 'express';
 import { COOKIE_NAME, type AuthService } from './auth.service.js';
 
 const THIRTY_DAYS_MS = 30 * 24 * 3600 * 1000;
+
+/** Routes a prober without the token may reach (system.controller.ts). */
+export const PROBES = new Set(['/health', '/health/live']);
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -63,6 +67,7 @@ export function authMiddleware(auth: AuthService) {
       res.clearCookie(COOKIE_NAME, { path: '/' });
       return res.redirect(303, '/login');
     }
+    if (req.method === 'GET' && PROBES.has(req.path)) return next();
     const given = auth.fromRequest(req);
     if (auth.check(given)) return next();
     const why = given ? 'the access token is wrong' : 'an access token is required: Authorization: Bearer <token> (virtnet dashboard prints it)';

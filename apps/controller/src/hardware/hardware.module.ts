@@ -36,6 +36,7 @@ async function openHardware(inv: Inventory, settings: Settings, conf: VirtnetCon
   const { workers, idlePollUs } = datapathTuning(inv.provider, conf, settings.vqWorkers);
   const { dpu, attachment } = await Dpu.open({
     home: settings.home,
+    spawn: settings.dpuMode === 'spawn',
     profile: inv.overrides,
     start: { socketDir: settings.vhostDir, workers, backend: settings.datapath, client: settings.vhostMode === 'client', idlePollUs },
     log: (level, message) => (level === 'warn' ? log.warn(message) : log.log(message)),

@@ -3,6 +3,12 @@
  * mode 0600: only the controller's user may drive it). One request per line,
  * one response per line. Application errors use code -32000 with the stable
  * error code and field in `data`.
+ *
+ * The same methods answer POST /api/v1/rpc (rpc.controller.ts) for the CLI
+ * on another machine, behind the access token: one request body, one
+ * response body, the same shapes, so that every command prints the same and
+ * exits with the same status either way. Changes made that way are audited
+ * as the API's.
  */
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
@@ -18,6 +24,7 @@ import { UpdateService } from '../update/update.service.js';
 import { OperationsService } from '../operations/operations.service.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';
 import { AuthService } from '../auth/auth.service.js';
+import type { Actor } from '../devices/audit.service.js';
 
 /** A request line longer than this is refused and the connection closed. */
 export const MAX_LINE_BYTES = 1 << 20;
@@ -26,6 +33,7 @@ export const MAX_LINE_BYTES = 1 << 20;
 export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('rpc');
   private readonly rpc = new JSONRPCServer();
+  private readonly remote = new JSONRPCServer();
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
@@ -39,33 +47,38 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(UpdateService) update: UpdateService,
     @Inject(OperationsService) operations: OperationsService,
   ) {
-    const methods: Record<RpcMethod, (params: unknown) => unknown> = {
+    const methods = (actor: Actor): Record<RpcMethod, (params: unknown) => unknown> => ({
       list: () => devices.list(),
       query: (p) => devices.query(p),
       stats: (p) => devices.stats(p),
-      hotplug: (p) => devices.hotplug(p, 'cli'),
-      unplug: (p) => devices.unplug(p, 'cli'),
-      modify_device: (p) => devices.modifyDevice(p, 'cli'),
-      modify_queue: (p) => devices.modifyQueue(p, 'cli'),
+      hotplug: (p) => devices.hotplug(p, actor),
+      unplug: (p) => devices.unplug(p, actor),
+      modify_device: (p) => devices.modifyDevice(p, actor),
+      modify_queue: (p) => devices.modifyQueue(p, actor),
       version: () => system.version(),
       health: () => system.health(),
       host: () => devices.hostStatus(),
-      host_action: (p) => devices.hostAction(p, 'cli'),
-      // The socket is owner-only, so whoever asks may hold the token.
+      host_action: (p) => devices.hostAction(p, actor),
+      // The socket is owner-only, and over HTTP the caller showed the token: either may hold it.
       dashboard: () => auth.dashboard(),
       log: (p) => config.level(p),
       validate: (p) => config.validate(p),
-      set_vfs: (p) => devices.setVfs(p, 'cli'),
+      set_vfs: (p) => devices.setVfs(p, actor),
       sriov: () => devices.sriovStatus(),
-      recovery_import: (p) => recovery.importFiles(p, 'cli'),
+      recovery_import: (p) => recovery.importFiles(p, actor),
       recovery_export: () => recovery.exportRecords(),
-      update_start: () => update.start('update'),
+      update_start: () => update.start('update', actor),
       update_status: () => update.status(),
-      restart: () => update.start('restart'),
+      restart: () => update.start('restart', actor),
       operations: () => ({ operations: operations.list() }),
-    };
+    });
+    this.register(this.rpc, methods('cli'));
+    this.register(this.remote, methods('api'));
+  }
+
+  private register(server: JSONRPCServer, methods: Record<RpcMethod, (params: unknown) => unknown>): void {
     for (const [name, fn] of Object.entries(methods)) {
-      this.rpc.addMethod(name, async (params) => {
+      server.addMethod(name, async (params) => {
         this.log.debug(`rpc ${name}`);
         try {
           return await fn(params ?? {});
@@ -76,6 +89,11 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
         }
       });
     }
+  }
+
+  /** One request from POST /api/v1/rpc; null for a notification (a request without id). */
+  async receiveRemote(request: unknown): Promise<unknown> {
+    return await this.remote.receive(request as Parameters<JSONRPCServer['receive']>[0]);
   }
 
   onApplicationBootstrap(): Promise<void> {

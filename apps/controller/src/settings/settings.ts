@@ -3,7 +3,7 @@
  * validated into a typed object. Every path lives under VIRTNET_HOME so that
  * several controllers can run side by side (tests do).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,12 @@ export interface Settings {
   /** Where each device's vhost-user socket lives: <vhostDir>/<vuid>.sock */
   vhostDir: string;
   hostMode: HostMode;
+  /**
+   * spawn: start this home's DPU process when none answers (the default, and
+   * what npm start does); attach: only ever attach to one a service manager
+   * runs (its own systemd unit, a Kubernetes sidecar), waiting for it.
+   */
+  dpuMode: 'spawn' | 'attach';
   /** qemu host mode: the VM's QMP socket, the id prefix of its pcie-root-ports (port i is <prefix><i>), how long an unplug waits for the guest. */
   qemu: { qmp: string; rootPortPrefix: string; unplugTimeoutMs: number };
   /** Traffic vnet-host runs on each device it probes (sim host). */
@@ -57,6 +63,17 @@ export interface Settings {
   takeover: string | null;
   /** Access control of HTTP, WebSocket and dashboard (see auth/). */
   auth: AuthSettings;
+  /** HTTPS: the certificate chain and key (PEM), read at start; null serves plain HTTP, on loopback only. */
+  tls: TlsSettings | null;
+  /** Where the audit log's entries also go as structured journal entries (see devices/audit.service.ts). */
+  journalSocket: string | null;
+}
+
+export interface TlsSettings {
+  certPath: string;
+  keyPath: string;
+  cert: Buffer;
+  key: Buffer;
 }
 
 export interface AuthSettings {
@@ -107,6 +124,7 @@ const EnvSchema = z.object({
     .default(30_000),
   VIRTNET_DATAPATH: z.enum(DATAPATHS).default('auto'),
   VIRTNET_VHOST_MODE: z.enum(VHOST_MODES).default('server'),
+  VIRTNET_DPU: z.enum(['spawn', 'attach']).default('spawn'),
   VIRTNET_UPDATE_FROM: z.string().min(1).optional(),
   VIRTNET_TAKEOVER: z.string().min(1).optional(),
   VIRTNET_VQ_WORKERS: z
@@ -120,7 +138,38 @@ const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9._~-]{16,256}$/, { error: 'must be 16 to 256 characters of A-Z a-z 0-9 . _ ~ - (it travels in URLs and headers)' })
     .optional(),
   VIRTNET_AUTH: z.enum(['on', 'off']).default('on'),
+  VIRTNET_TLS_CERT: z.string().min(1).optional(),
+  VIRTNET_TLS_KEY: z.string().min(1).optional(),
+  VIRTNET_JOURNAL: z.enum(['auto', 'on', 'off']).default('auto'),
+  VIRTNET_JOURNAL_SOCKET: z.string().min(1).default('/run/systemd/journal/socket'),
 });
+
+/** A PEM file's text, or the problem with it. */
+function readPem(variable: string, path: string, kind: RegExp, problems: string[]): Buffer {
+  try {
+    const data = readFileSync(path);
+    if (!kind.test(data.toString('latin1'))) problems.push(`${variable}: ${path} holds no PEM ${kind === CERT_PEM ? 'certificate' : 'private key'}`);
+    return data;
+  } catch (e) {
+    problems.push(`${variable}: cannot read ${path}: ${(e as Error).message}`);
+    return Buffer.alloc(0);
+  }
+}
+const CERT_PEM = /-----BEGIN CERTIFICATE-----/;
+const KEY_PEM = /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+
+function loadTls(e: { VIRTNET_TLS_CERT?: string | undefined; VIRTNET_TLS_KEY?: string | undefined }): TlsSettings | null {
+  if (!e.VIRTNET_TLS_CERT && !e.VIRTNET_TLS_KEY) return null;
+  if (!e.VIRTNET_TLS_CERT || !e.VIRTNET_TLS_KEY)
+    throw new SettingsError([`${e.VIRTNET_TLS_CERT ? 'VIRTNET_TLS_KEY' : 'VIRTNET_TLS_CERT'}: HTTPS needs both VIRTNET_TLS_CERT and VIRTNET_TLS_KEY`]);
+  const problems: string[] = [];
+  const certPath = resolve(e.VIRTNET_TLS_CERT);
+  const keyPath = resolve(e.VIRTNET_TLS_KEY);
+  const cert = readPem('VIRTNET_TLS_CERT', certPath, CERT_PEM, problems);
+  const key = readPem('VIRTNET_TLS_KEY', keyPath, KEY_PEM, problems);
+  if (problems.length) throw new SettingsError(problems);
+  return { certPath, keyPath, cert, key };
+}
 
 export function defaultHome(): string {
   return join(homedir(), '.virtnet');
@@ -143,6 +192,13 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       `VIRTNET_AUTH: 'off' is only allowed on a loopback address, and VIRTNET_HTTP_HOST is ${e.VIRTNET_HTTP_HOST}: anyone who reaches it could change devices. Keep authentication on (the token is in $VIRTNET_HOME/token, or set VIRTNET_TOKEN)`,
     ]);
   }
+  const tls = loadTls(e);
+  // The token travels in every request: beyond this machine only inside TLS.
+  if (!tls && !isLoopback(e.VIRTNET_HTTP_HOST)) {
+    throw new SettingsError([
+      `VIRTNET_HTTP_HOST: ${e.VIRTNET_HTTP_HOST} is reachable from other machines, and the access token would cross the network in clear text: set VIRTNET_TLS_CERT and VIRTNET_TLS_KEY (PEM files) to serve HTTPS, or listen on a loopback address`,
+    ]);
+  }
   const home = resolve(e.VIRTNET_HOME ?? defaultHome());
   const builtWeb = join(repoRoot, 'apps/web/dist');
   const socketPath = join(home, 'virtnet.sock');
@@ -159,6 +215,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     vhostDir: join(home, 'vhost'),
     vhostMode: e.VIRTNET_VHOST_MODE,
     hostMode: e.VIRTNET_HOST,
+    dpuMode: e.VIRTNET_DPU,
     qemu: {
       qmp: resolve(e.VIRTNET_QEMU_QMP ?? join(home, 'qemu', 'qmp.sock')),
       rootPortPrefix: e.VIRTNET_QEMU_ROOT_PORT_PREFIX,
@@ -178,6 +235,9 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     webRoot: e.VIRTNET_WEB_ROOT ? resolve(e.VIRTNET_WEB_ROOT) : existsSync(join(builtWeb, 'index.html')) ? builtWeb : null,
     migrationsDir: join(repoRoot, 'prisma/migrations'),
     auth: { enabled: e.VIRTNET_AUTH === 'on', token: e.VIRTNET_TOKEN ?? null, tokenPath: join(home, 'token') },
+    tls,
+    // auto: when the journal's socket exists (a systemd machine); on: always, and say so when it cannot.
+    journalSocket: e.VIRTNET_JOURNAL === 'off' || (e.VIRTNET_JOURNAL === 'auto' && !existsSync(e.VIRTNET_JOURNAL_SOCKET)) ? null : e.VIRTNET_JOURNAL_SOCKET,
     installDir: repoRoot,
     updateFrom: e.VIRTNET_UPDATE_FROM ? resolve(e.VIRTNET_UPDATE_FROM) : null,
     takeover: e.VIRTNET_TAKEOVER ?? null,

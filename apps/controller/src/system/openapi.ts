@@ -43,6 +43,21 @@ const vuidParam = z.object({ vuid: z.string().describe('VUID of the device') });
 const idParam = z.object({ id: z.string().describe('Operation id') });
 const pfParam = z.object({ pf: z.string().describe('pf_id of a static PF') });
 
+const RpcRequestSchema = z.object({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.number(), z.string()]).describe('Echoed in the answer; without it the request is a notification (204)'),
+  method: z.string().describe('A method of the CLI socket: list, query, hotplug, modify_device, ... (libs/shared/src/rpc.ts)'),
+  params: z.record(z.string(), z.unknown()).optional(),
+});
+const RpcResponseSchema = z.object({
+  jsonrpc: z.literal('2.0'),
+  id: z.union([z.number(), z.string(), z.null()]),
+  result: z.unknown().optional().describe("The method's result, as on the socket"),
+  error: z
+    .object({ code: z.number().describe('-32000 for an application error'), message: z.string(), data: z.object({ code: z.string().describe('The stable error code'), field: z.string().optional() }).optional() })
+    .optional(),
+});
+
 export const ROUTES: Route[] = [
   { method: 'get', path: '/api/v1/controller', summary: 'The emulated DPU: inventory, limits, features', ok: { status: 200, schema: ControllerInfoSchema } },
   { method: 'get', path: '/api/v1/devices', summary: 'Every device (no queues)', ok: { status: 200, schema: z.object({ devices: z.array(DeviceSchema) }) } },
@@ -66,6 +81,14 @@ export const ROUTES: Route[] = [
   { method: 'get', path: '/api/v1/update', summary: 'Live update / restart: status and the last result', ok: { status: 200, schema: UpdateStatusSchema } },
   { method: 'get', path: '/api/v1/version', summary: 'Versions', ok: { status: 200, schema: VersionResultSchema } },
   { method: 'get', path: '/api/v1/health', summary: 'Health of database, hardware and recovery', ok: { status: 200, schema: HealthResultSchema } },
+  {
+    method: 'post',
+    path: '/api/v1/rpc',
+    summary: "One JSON-RPC 2.0 request of the CLI's socket, for a CLI on another machine; the answer is JSON-RPC with HTTP 200, errors included",
+    body: RpcRequestSchema,
+    ok: { status: 200, schema: RpcResponseSchema },
+    errors: [400],
+  },
 ];
 
 export function buildOpenApi(version: string): object {

@@ -25,7 +25,8 @@ export async function startTestController(files: { profile?: object; conf?: obje
   const home = mkdtempSync(join(tmpdir(), 'vn-'));
   if (files.profile) writeFileSync(join(home, 'dpu-profile.json'), JSON.stringify(files.profile));
   if (files.conf) writeFileSync(join(home, 'virtnet.conf'), JSON.stringify(files.conf));
-  const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external', ...files.env });
+  // VIRTNET_JOURNAL off: a test's audit entries stay out of the machine's journal.
+  const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_DATAPATH: 'echo', VIRTNET_HOST: 'external', VIRTNET_JOURNAL: 'off', ...files.env });
   const running = await startController(settings, pino({ level: 'silent' }));
   const token = running.app.get(AuthService).token;
   return {

@@ -11,11 +11,14 @@
  *   vnet-host --dir VHOST_DIR --control SOCKET [--profile idle|ping|bulk]
  *
  * The control socket takes one command per line and answers one JSON line:
- *   list | profile VUID idle|ping|bulk | unbind VUID | bind VUID | gap VUID | quit
+ *   list | profile VUID idle|ping|bulk | unbind VUID | bind VUID | gap VUID | break VUID | quit
  *
  * `gap VUID` answers the longest pause between two received frames (or
  * bursts) since the last `gap` of that device, and starts measuring anew:
- * what a host's driver would see of an outage in the data path.
+ * what a host's driver would see of an outage in the data path. `break VUID`
+ * makes the driver misbehave on purpose: it moves its TX ring's avail index
+ * far beyond the ring, and the device must answer with NEEDS_RESET (the
+ * driver recovers with unbind and bind).
  */
 #include "fe.h"
 #include "vhost_msg.h"
@@ -338,6 +341,19 @@ static void answer(int fd, const char *line)
                                (unsigned long long)d->rx_frames);
         d->rx_gap_max_us = 0;
         d->last_rx_us = t;
+    } else if (!strcmp(cmd, "break")) {
+        if (d->state != BOUND) {
+            len = (size_t)snprintf(out, sizeof out, "{\"error\":\"%s is not bound\"}\n", vuid);
+        } else {
+            struct fe_ring *tx = &d->fe.r[1];
+            __atomic_store_n(&tx->avail[1], (uint16_t)(tx->avail_idx + 40000), __ATOMIC_RELEASE);
+            uint64_t one = 1;
+            if (write(tx->kick, &one, sizeof one) < 0) {
+                /* a saturated kick still wakes the device */
+            }
+            d->profile = IDLE; /* a broken ring carries nothing more */
+            len = (size_t)snprintf(out, sizeof out, "{\"ok\":true}\n");
+        }
     } else if (!strcmp(cmd, "unbind")) {
         unbind(d);
         len = (size_t)snprintf(out, sizeof out, "{\"ok\":true}\n");
