@@ -111,17 +111,3 @@ export function decodeFeatures(value: bigint): string[] {
   }
   return names;
 }
-
-/** Virtio device status bits (virtio 1.2, 2.1). */
-export const DEVICE_STATUS_BITS = [
-  { bit: 0, name: 'ACKNOWLEDGE' },
-  { bit: 1, name: 'DRIVER' },
-  { bit: 2, name: 'DRIVER_OK' },
-  { bit: 3, name: 'FEATURES_OK' },
-  { bit: 6, name: 'DEVICE_NEEDS_RESET' },
-  { bit: 7, name: 'FAILED' },
-] as const;
-
-export function decodeDeviceStatus(status: number): string[] {
-  return DEVICE_STATUS_BITS.filter((s) => status & (1 << s.bit)).map((s) => s.name);
-}

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './error-body.js';
 export * from './features.js';
+export * from './device-status.js';
 export * from './mac.js';
 export * from './pci.js';
 export * from './fields.js';

@@ -35,6 +35,8 @@ export const BulkRequestSchema = z
   .strict()
   .refine((b) => (b.queue === undefined) !== (b.device === undefined), { error: 'give exactly one of queue or device', path: ['queue'] });
 export type BulkRequest = z.input<typeof BulkRequestSchema>;
+/** A bulk request once its schema has checked it. */
+export type BulkChange = z.output<typeof BulkRequestSchema>;
 
 export const OPERATION_METHODS = {
   operations: { params: NoParamsSchema, result: z.object({ operations: z.array(OperationSchema) }) },

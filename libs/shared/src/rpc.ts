@@ -36,6 +36,8 @@ export const RPC_METHODS = {
 export type RpcMethod = keyof typeof RPC_METHODS;
 export type RpcMethodSpec<M extends RpcMethod> = (typeof RPC_METHODS)[M];
 export type RpcParams<M extends RpcMethod> = z.input<RpcMethodSpec<M>['params']>;
+/** A method's params once its schema has checked them: what the controller's services take. */
+export type RpcArgs<M extends RpcMethod> = z.output<RpcMethodSpec<M>['params']>;
 export type RpcResult<M extends RpcMethod> = z.output<RpcMethodSpec<M>['result']>;
 
 /** JSON-RPC error code used for every application error; `data` carries the stable code. */
