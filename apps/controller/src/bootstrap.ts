@@ -18,7 +18,7 @@ import { MAX_LINE_BYTES } from './rpc/rpc.server.js';
 import { AuthService } from './auth/auth.service.js';
 import { authMiddleware, PROBES } from './auth/http.js';
 import { AuthWsAdapter } from './auth/ws-adapter.js';
-import { DevicesService } from './devices/devices.service.js';
+import { DeviceRegistry } from './devices/device-registry.js';
 import { UpdateService } from './update/update.service.js';
 import { createLogger, NestPinoLogger } from './common/logger.js';
 import { HttpErrorFilter } from './common/http-exception.filter.js';
@@ -138,7 +138,7 @@ export async function startController(settings: Settings, log: Logger = createLo
     JSON.stringify({ pid: process.pid, version: VERSION, url, socket: settings.socketPath, started_at: new Date().toISOString() }, null, 2) + '\n',
   );
   if (handover) void update.finish(handover);
-  notify(`READY=1\nSTATUS=${inventory.provider} provider, ${app.get(DevicesService).count} devices, ${url}`, log);
+  notify(`READY=1\nSTATUS=${inventory.provider} provider, ${app.get(DeviceRegistry).count} devices, ${url}`, log);
   return {
     app,
     url,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { JournalWriter } from '@virtnet/hw';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../common/event-bus.js';
 import type { AuditEvent } from '@virtnet/shared';
 import { AUDIT_STORE, type AuditStore, type NewAuditEvent } from '../database/stores.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';

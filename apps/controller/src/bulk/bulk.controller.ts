@@ -1,4 +1,5 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
+import { BulkRequestSchema, parseOrThrow } from '@virtnet/shared';
 import { BulkService } from './bulk.service.js';
 
 /** REST under /api/v1: start a bulk change; follow it on GET operations/{id} or the WebSocket's operations topic. */
@@ -9,6 +10,6 @@ export class BulkController {
   @Post('operations')
   @HttpCode(202)
   start(@Body() body: unknown) {
-    return this.bulk.start(body, 'api');
+    return this.bulk.start(parseOrThrow(BulkRequestSchema, body), 'api');
   }
 }

@@ -7,10 +7,11 @@
  * many refused and the first reason.
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BulkRequestSchema, VirtnetError, parseOrThrow, type Operation } from '@virtnet/shared';
+import { VirtnetError, type BulkChange, type Operation } from '@virtnet/shared';
 import { toVirtnetError } from '../common/errors.js';
-import { AuditService, type Actor } from '../devices/audit.service.js';
-import { DevicesService } from '../devices/devices.service.js';
+import { AuditService, type Actor } from '../audit/audit.service.js';
+import { DeviceOperations } from '../devices/device-operations.service.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
 import { OperationsService } from '../operations/operations.service.js';
 
 @Injectable()
@@ -18,17 +19,17 @@ export class BulkService {
   private readonly log = new Logger('bulk');
 
   constructor(
-    @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(DeviceRegistry) private readonly registry: DeviceRegistry,
+    @Inject(DeviceOperations) private readonly devices: DeviceOperations,
     @Inject(OperationsService) private readonly operations: OperationsService,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
-  /** Checks the request, starts the operation and answers at once with its first state. */
-  start(body: unknown, actor: Actor): Operation {
-    const r = parseOrThrow(BulkRequestSchema, body);
+  /** Checks the devices, starts the operation and answers at once with its first state. */
+  start(r: BulkChange, actor: Actor): Operation {
     const vuids = [...new Set(r.vuids)];
     if (r.device?.mac !== undefined && vuids.length > 1) throw new VirtnetError('INVALID_ARGUMENT', 'one MAC cannot be given to several devices', 'device.mac');
-    const known = this.devices.handles();
+    const known = this.registry.handles();
     const live = new Set(known.values());
     const missing = vuids.find((v) => !live.has(v));
     if (missing) throw new VirtnetError('DEVICE_NOT_FOUND', `no device with VUID ${missing}`, 'vuids');
@@ -43,13 +44,13 @@ export class BulkService {
     vuids: string[],
     actor: Actor,
     action: string,
-    r: ReturnType<typeof BulkRequestSchema.parse>,
+    r: BulkChange,
   ): Promise<void> {
     const failed: { vuid: string; code: string; message: string }[] = [];
     for (const vuid of vuids) {
       try {
         if (r.queue) await this.devices.modifyQueue({ selector: { vuid }, queue: r.queue }, actor);
-        else await this.devices.modifyDevice({ selector: { vuid }, device: r.device }, actor);
+        else await this.devices.modifyDevice({ selector: { vuid }, device: r.device! }, actor);
       } catch (e) {
         const err = toVirtnetError(e);
         failed.push({ vuid, code: err.code, message: err.message });

@@ -4,7 +4,7 @@
  * level, changed at run time: the next line logged already follows it).
  */
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { LogParamsSchema, ValidateParamsSchema, parseOrThrow, validateConfiguration, type DpuProfile, type ValidateResult } from '@virtnet/shared';
+import { validateConfiguration, type DpuProfile, type RpcArgs, type ValidateResult } from '@virtnet/shared';
 import type { Logger as Pino } from 'pino';
 import { LOGGER, logFormat } from '../common/logger.js';
 import { DPU_PROFILE } from './tokens.js';
@@ -19,12 +19,11 @@ export class ConfigService {
   ) {}
 
   /** The same checks as at start and as the CLI's own `virtnet validate`, against this controller's DPU. */
-  validate(params: unknown): ValidateResult {
-    return validateConfiguration(parseOrThrow(ValidateParamsSchema, params), this.profile);
+  validate(p: RpcArgs<'validate'>): ValidateResult {
+    return validateConfiguration(p, this.profile);
   }
 
-  level(params: unknown) {
-    const p = parseOrThrow(LogParamsSchema, params);
+  level(p: RpcArgs<'log'>) {
     const before = this.root.level as 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
     if (p.level === undefined || p.level === before) return { level: before, format: logFormat() };
     this.root.level = p.level;

@@ -9,8 +9,8 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Dpu } from '@virtnet/hw';
 import { DPU } from '../hardware/hardware.module.js';
-import { AuditService } from './audit.service.js';
-import { DevicesService } from './devices.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { Reconciliation, type RecoveryReport } from './reconciliation.service.js';
 
 export interface DpuOutage {
   at: string;
@@ -32,7 +32,7 @@ export class DpuSupervisor implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(DPU) private readonly dpu: Dpu,
-    @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(Reconciliation) private readonly reconciliation: Reconciliation,
     @Inject(AuditService) private readonly audit: AuditService,
   ) {}
 
@@ -54,12 +54,12 @@ export class DpuSupervisor implements OnApplicationBootstrap, OnModuleDestroy {
     this.outage = outage;
     this.log.error(`${why}: the devices are gone from it; starting a new DPU and creating them again`);
     try {
-      let report: Awaited<ReturnType<DevicesService['rebuild']>> | null = null;
+      let report: RecoveryReport | null = null;
       for (let attempt = 0; !this.stopped && !report; attempt++) {
         try {
           const a = await this.dpu.restart();
           this.log.log(`a new DPU process runs (pid ${a.pid})`);
-          report = await this.devices.rebuild();
+          report = await this.reconciliation.rebuild();
           if (!this.dpu.isUp) {
             report = null;
             throw new Error('it went away again while the devices were being created');

@@ -7,9 +7,9 @@ import { WebSocketGateway, type OnGatewayConnection, type OnGatewayDisconnect } 
 import { ClientMessageSchema, EVENT_TOPIC, TopicSchema, type ServerMessage, type TelemetryMessage, type Topic } from '@virtnet/shared';
 import type { WebSocket } from 'ws';
 import { VERSION } from '../common/version.js';
-import { DevicesService } from '../devices/devices.service.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
 import { OperationsService } from '../operations/operations.service.js';
-import { EventBus, type EventMap, type EventName } from './event-bus.js';
+import { EventBus, type EventMap, type EventName } from '../common/event-bus.js';
 import { Telemetry } from './telemetry.js';
 import { TelemetryHistory } from './telemetry-history.js';
 
@@ -29,7 +29,7 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
 
   constructor(
     @Inject(EventBus) events: EventBus,
-    @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(DeviceRegistry) private readonly devices: DeviceRegistry,
     @Inject(Telemetry) private readonly sampler: Telemetry,
     @Inject(OperationsService) private readonly operations: OperationsService,
     @Inject(TelemetryHistory) private readonly history: TelemetryHistory,

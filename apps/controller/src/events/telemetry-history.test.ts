@@ -1,17 +1,17 @@
 /** TelemetryHistory: columns per queue, zeros for quiet samples, error totals carried, bounded window. */
 import { describe, expect, it } from 'vitest';
 import type { Device, TelemetryMessage } from '@virtnet/shared';
-import { EventBus } from './event-bus.js';
+import { EventBus } from '../common/event-bus.js';
 import { HISTORY_CAPACITY, TelemetryHistory } from './telemetry-history.js';
 import type { Telemetry } from './telemetry.js';
-import type { DevicesService } from '../devices/devices.service.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
 
 const VUID = 'MT2306XZ00ABVNETS59D0F0';
 
 function setup() {
   let subscribed = 0;
   const telemetry = { subscribe: () => (subscribed++, () => subscribed--) } as unknown as Telemetry;
-  const devices = { devices: () => [{ vuid: VUID, num_queues: 3 } as Device] } as unknown as DevicesService;
+  const devices = { devices: () => [{ vuid: VUID, num_queues: 3 } as Device] } as unknown as DeviceRegistry;
   const bus = new EventBus();
   return { h: new TelemetryHistory(telemetry, devices, bus), bus, subscribed: () => subscribed };
 }

@@ -13,9 +13,9 @@
  */
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { VirtnetError, type TelemetryHistory as History, type TelemetryMessage } from '@virtnet/shared';
-import { DevicesService } from '../devices/devices.service.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
 import { queueType } from '../devices/device-view.js';
-import { EventBus } from './event-bus.js';
+import { EventBus } from '../common/event-bus.js';
 import { Telemetry, TELEMETRY_INTERVAL_MS } from './telemetry.js';
 
 export const HISTORY_CAPACITY = 300;
@@ -39,7 +39,7 @@ export class TelemetryHistory implements OnModuleDestroy {
 
   constructor(
     @Inject(Telemetry) private readonly telemetry: Telemetry,
-    @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(DeviceRegistry) private readonly devices: DeviceRegistry,
     @Inject(EventBus) events: EventBus,
   ) {
     this.unsubscribe = events.on('device.removed', ({ vuid }) => this.rings.delete(vuid));

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hardware, HwQueueCounters } from '@virtnet/hw';
 import type { TelemetryMessage } from '@virtnet/shared';
-import type { DevicesService } from '../devices/devices.service.js';
+import type { DeviceRegistry } from '../devices/device-registry.js';
 import { Telemetry, TELEMETRY_INTERVAL_MS } from './telemetry.js';
 
 const VUID = 'MT2306XZ00ABVNETS132D0F0';
@@ -25,7 +25,7 @@ function setup() {
       return [counters(0), counters(1)];
     },
   } as unknown as Hardware;
-  const devices = { handles: () => new Map([[7, VUID]]) } as unknown as DevicesService;
+  const devices = { handles: () => new Map([[7, VUID]]) } as unknown as DeviceRegistry;
   return { telemetry: new Telemetry(hw, devices), traffic, reads: () => reads };
 }
 

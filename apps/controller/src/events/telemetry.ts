@@ -10,7 +10,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { HwError, type Hardware, type HwQueueCounters } from '@virtnet/hw';
 import type { TelemetryMessage } from '@virtnet/shared';
-import { DevicesService } from '../devices/devices.service.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
 import { queueType } from '../devices/device-view.js';
 import { HARDWARE } from '../hardware/hardware.module.js';
 
@@ -27,7 +27,7 @@ export class Telemetry implements OnModuleDestroy {
 
   constructor(
     @Inject(HARDWARE) private readonly hw: Hardware,
-    @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(DeviceRegistry) private readonly devices: DeviceRegistry,
   ) {}
 
   subscribe(listener: Listener): () => void {

@@ -16,7 +16,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Hardware, HwFunction, HwQueueCounters } from '@virtnet/hw';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from '../common/version.js';
-import { DevicesService } from '../devices/devices.service.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
+import { Reconciliation } from '../devices/reconciliation.service.js';
 import { queueType } from '../devices/device-view.js';
 import { HARDWARE } from '../hardware/hardware.module.js';
 import type { Inventory } from '../hardware/inventory.js';
@@ -127,7 +128,8 @@ export class MetricsService {
 
   constructor(
     @Inject(HARDWARE) private readonly hw: Hardware,
-    @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(DeviceRegistry) private readonly devices: DeviceRegistry,
+    @Inject(Reconciliation) private readonly reconciliation: Reconciliation,
     @Inject(UpdateService) private readonly update: UpdateService,
     @Inject(INVENTORY) inventory: Inventory,
     @Inject(SETTINGS) settings: Settings,
@@ -217,7 +219,7 @@ export class MetricsService {
     const used = fns.filter((f) => f.kind === 'hotplug').length;
     this.ports.set({ state: 'used' }, used);
     this.ports.set({ state: 'free' }, Math.max(0, this.hw.profile.hotplugPorts - used));
-    const report = this.devices.recoveryReport;
+    const report = this.reconciliation.report;
     this.recovery.set({ result: 'recovered' }, report.recovered);
     this.recovery.set({ result: 'created' }, report.created);
     this.recovery.set({ result: 'adopted' }, report.adopted);

@@ -1,7 +1,7 @@
 /** OperationsService: progress, end states, and how often it publishes. */
 import { describe, expect, it, vi } from 'vitest';
 import { VirtnetError, type Operation } from '@virtnet/shared';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../common/event-bus.js';
 import { OperationsService } from './operations.service.js';
 
 function setup() {

@@ -9,7 +9,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { toVirtnetError } from '../common/errors.js';
 import type { Operation } from '@virtnet/shared';
-import { EventBus } from '../events/event-bus.js';
+import { EventBus } from '../common/event-bus.js';
 
 const KEEP_FINISHED = 50;
 const PUBLISH_EVERY_MS = 100;

@@ -14,20 +14,26 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { RPC_APP_ERROR, type RpcMethod } from '@virtnet/shared';
-import { toVirtnetError } from '../common/errors.js';
-import { DevicesService } from '../devices/devices.service.js';
-import { SystemService } from '../system/system.service.js';
-import { ConfigService } from '../config/config.service.js';
-import { RecoveryService } from '../recovery/recovery.service.js';
-import { UpdateService } from '../update/update.service.js';
-import { OperationsService } from '../operations/operations.service.js';
-import { SETTINGS, type Settings } from '../settings/settings.js';
+import { RPC_APP_ERROR, RPC_METHODS, parseOrThrow, type RpcArgs, type RpcMethod } from '@virtnet/shared';
+import type { Actor } from '../audit/audit.service.js';
 import { AuthService } from '../auth/auth.service.js';
-import type { Actor } from '../devices/audit.service.js';
+import { toVirtnetError } from '../common/errors.js';
+import { ConfigService } from '../config/config.service.js';
+import { DeviceOperations } from '../devices/device-operations.service.js';
+import { DeviceQueries } from '../devices/device-queries.service.js';
+import { HostActions } from '../devices/host-actions.service.js';
+import { OperationsService } from '../operations/operations.service.js';
+import { RecoveryService } from '../recovery/recovery.service.js';
+import { SETTINGS, type Settings } from '../settings/settings.js';
+import { SriovService } from '../sriov/sriov.service.js';
+import { SystemService } from '../system/system.service.js';
+import { UpdateService } from '../update/update.service.js';
 
 /** A request line longer than this is refused and the connection closed. */
 export const MAX_LINE_BYTES = 1 << 20;
+
+/** Each method's handler takes its params as the method's schema made them. */
+type Handlers = { [M in RpcMethod]: (params: RpcArgs<M>) => unknown };
 
 @Injectable()
 export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -39,7 +45,10 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
-    @Inject(DevicesService) devices: DevicesService,
+    @Inject(DeviceQueries) queries: DeviceQueries,
+    @Inject(DeviceOperations) devices: DeviceOperations,
+    @Inject(HostActions) host: HostActions,
+    @Inject(SriovService) sriov: SriovService,
     @Inject(SystemService) system: SystemService,
     @Inject(AuthService) auth: AuthService,
     @Inject(ConfigService) config: ConfigService,
@@ -47,24 +56,24 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(UpdateService) update: UpdateService,
     @Inject(OperationsService) operations: OperationsService,
   ) {
-    const methods = (actor: Actor): Record<RpcMethod, (params: unknown) => unknown> => ({
-      list: () => devices.list(),
-      query: (p) => devices.query(p),
-      stats: (p) => devices.stats(p),
+    const handlers = (actor: Actor): Handlers => ({
+      list: () => queries.list(),
+      query: (p) => queries.query(p),
+      stats: (p) => queries.stats(p),
       hotplug: (p) => devices.hotplug(p, actor),
       unplug: (p) => devices.unplug(p, actor),
       modify_device: (p) => devices.modifyDevice(p, actor),
       modify_queue: (p) => devices.modifyQueue(p, actor),
       version: () => system.version(),
       health: () => system.health(),
-      host: () => devices.hostStatus(),
-      host_action: (p) => devices.hostAction(p, actor),
+      host: () => host.status(),
+      host_action: (p) => host.act(p, actor),
       // The socket is owner-only, and over HTTP the caller showed the token: either may hold it.
       dashboard: () => auth.dashboard(),
       log: (p) => config.level(p),
       validate: (p) => config.validate(p),
-      set_vfs: (p) => devices.setVfs(p, actor),
-      sriov: () => devices.sriovStatus(),
+      set_vfs: (p) => sriov.setVfs(p, actor),
+      sriov: () => sriov.status(),
       recovery_import: (p) => recovery.importFiles(p, actor),
       recovery_export: () => recovery.exportRecords(),
       update_start: () => update.start('update', actor),
@@ -72,16 +81,19 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
       restart: () => update.start('restart', actor),
       operations: () => ({ operations: operations.list() }),
     });
-    this.register(this.rpc, methods('cli'));
-    this.register(this.remote, methods('api'));
+    this.register(this.rpc, handlers('cli'));
+    this.register(this.remote, handlers('api'));
   }
 
-  private register(server: JSONRPCServer, methods: Record<RpcMethod, (params: unknown) => unknown>): void {
-    for (const [name, fn] of Object.entries(methods)) {
+  /** Every method checks its params with its schema here, once, before its service sees them. */
+  private register(server: JSONRPCServer, handlers: Handlers): void {
+    for (const name of Object.keys(handlers) as RpcMethod[]) {
+      const handle = handlers[name] as (params: unknown) => unknown;
+      const schema = RPC_METHODS[name].params;
       server.addMethod(name, async (params) => {
         this.log.debug(`rpc ${name}`);
         try {
-          return await fn(params ?? {});
+          return await handle(parseOrThrow(schema, params ?? {}));
         } catch (e) {
           const err = toVirtnetError(e);
           if (err.code === 'INTERNAL') this.log.error(`${name}: ${e instanceof Error ? e.stack : String(e)}`);

@@ -3,7 +3,8 @@ import type { Hardware } from '@virtnet/hw';
 import type { HealthResult, VersionResult } from '@virtnet/shared';
 import { VERSION } from '../common/version.js';
 import { PrismaService } from '../database/prisma.service.js';
-import { DevicesService } from '../devices/devices.service.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
+import { Reconciliation } from '../devices/reconciliation.service.js';
 import { HARDWARE } from '../hardware/hardware.module.js';
 import { INVENTORY } from '../hardware/tokens.js';
 import type { Inventory } from '../hardware/inventory.js';
@@ -19,7 +20,8 @@ export class SystemService {
   constructor(
     @Inject(HARDWARE) private readonly hw: Hardware,
     @Inject(PrismaService) private readonly prisma: PrismaService,
-    @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(DeviceRegistry) private readonly devices: DeviceRegistry,
+    @Inject(Reconciliation) private readonly reconciliation: Reconciliation,
     @Inject(UpdateService) private readonly update: UpdateService,
     @Inject(INVENTORY) private readonly inventory: Inventory,
     @Inject(CONF) private readonly conf: VirtnetConf,
@@ -47,7 +49,7 @@ export class SystemService {
     const dpu = this.hw.status();
     const { restarting, outage } = this.supervisor.last();
     const hardware: HealthResult['hardware'] = dpu.up && !restarting ? 'ok' : 'error';
-    const ok = database === 'ok' && hardware === 'ok' && this.devices.recoveryReport.failed.length === 0;
+    const ok = database === 'ok' && hardware === 'ok' && this.reconciliation.report.failed.length === 0;
     return {
       status: ok ? 'ok' : 'degraded',
       uptime_s: Math.round((Date.now() - this.started) / 1000),
@@ -66,7 +68,7 @@ export class SystemService {
         faults: dpu.faults,
         last_outage: outage,
       },
-      recovery: { enabled: this.conf.recovery !== false, ...this.devices.recoveryReport },
+      recovery: { enabled: this.conf.recovery !== false, ...this.reconciliation.report },
     };
   }
 }

@@ -34,8 +34,8 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { VERSION } from '../common/version.js';
 import { DEVICE_STORE, type DeviceStore } from '../database/stores.js';
-import { AuditService, type Actor } from '../devices/audit.service.js';
-import { DevicesService } from '../devices/devices.service.js';
+import { AuditService, type Actor } from '../audit/audit.service.js';
+import { DeviceRegistry } from '../devices/device-registry.js';
 import { HARDWARE } from '../hardware/hardware.module.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';
 
@@ -96,7 +96,7 @@ export class UpdateService implements OnApplicationShutdown {
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
-    @Inject(DevicesService) private readonly devices: DevicesService,
+    @Inject(DeviceRegistry) private readonly devices: DeviceRegistry,
     @Inject(HARDWARE) private readonly hw: Hardware,
     @Inject(DEVICE_STORE) private readonly store: DeviceStore,
     @Inject(AuditService) private readonly audit: AuditService,

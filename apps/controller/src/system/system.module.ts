@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module.js';
+import { UpdateModule } from '../update/update.module.js';
+import { ProbeController, SystemController } from './system.controller.js';
+import { SystemService } from './system.service.js';
+
+@Module({ imports: [DevicesModule, UpdateModule], providers: [SystemService], controllers: [SystemController, ProbeController], exports: [SystemService] })
+export class SystemModule {}
