@@ -1,6 +1,7 @@
 // Lint, and above all the project boundaries (Nx tags in each project.json):
 //   scope:shared  imports nothing but itself: no Node-only, no browser-only module
 //   scope:hw      the only project that may load koffi
+//   scope:rpc-client  the controller's JSON-RPC client (Node): shared only; the CLI, tests and benchmarks use it
 //   apps          never import each other; they reach libs only
 import nx from '@nx/eslint-plugin';
 
@@ -21,10 +22,11 @@ export default [
           depConstraints: [
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', 'react', 'react-dom', '@nestjs/*', '@prisma/*', 'express', 'ws', 'pino'] },
             { sourceTag: 'scope:hw', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['react', 'react-dom', '@nestjs/*', '@prisma/*'] },
-            { sourceTag: 'scope:controller', onlyDependOnLibsWithTags: ['scope:shared', 'scope:hw'], bannedExternalImports: ['koffi', 'react', 'react-dom'] },
-            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', 'react', 'react-dom', '@nestjs/*', '@prisma/*'] },
+            { sourceTag: 'scope:rpc-client', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', 'react', 'react-dom', '@nestjs/*', '@prisma/*'] },
+            { sourceTag: 'scope:controller', onlyDependOnLibsWithTags: ['scope:shared', 'scope:hw', 'scope:rpc-client'], bannedExternalImports: ['koffi', 'react', 'react-dom'] },
+            { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', 'scope:rpc-client'], bannedExternalImports: ['koffi', 'react', 'react-dom', '@nestjs/*', '@prisma/*'] },
             { sourceTag: 'scope:web', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', '@nestjs/*', '@prisma/*', 'express', 'ws', 'pino'] },
-            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared'], bannedExternalImports: ['koffi', '@nestjs/*'] },
+            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:rpc-client'], bannedExternalImports: ['koffi', '@nestjs/*'] },
           ],
         },
       ],
@@ -54,6 +56,11 @@ export default [
         { paths: [{ name: '@virtnet/shared', allowTypeImports: true, message: 'import values from a topic module of @virtnet/shared, not its index' }] },
       ],
     },
+  },
+  {
+    // The controller's tests call it as the CLI does; the controller itself never calls itself.
+    files: ['apps/controller/src/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['@virtnet/rpc-client'], message: 'the JSON-RPC client is for the CLI, tests and benchmarks' }] }] },
   },
   {
     files: ['apps/web/src/**/*.ts', 'apps/web/src/**/*.tsx'],

@@ -12,12 +12,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { removeRepresentors, rpc, startController } from './lib.mjs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { ROOT, CONTROLLER_MAIN as MAIN, CLI_BIN as CLI } from '../scripts/paths.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = join(ROOT, 'apps/cli/bin/virtnet.js');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 
 // Device counts and the profile + virtnet.conf that yield them (static PFs + VFs).

@@ -17,13 +17,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { removeHome, rpc } from './lib.mjs';
+import { driverOk, removeHome, rpc } from './lib.mjs';
+import { CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const PAINT_RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -132,7 +130,7 @@ const t0 = performance.now();
 let bound = 0;
 for (;;) {
   const list = await rpc(c.sock, 'list', {});
-  bound = list.devices.filter((d) => d.device_status & 4).length;
+  bound = list.devices.filter((d) => driverOk(d.device_status)).length;
   if (bound === list.devices.length || performance.now() - t0 > 120_000) break;
   await sleep(500);
 }

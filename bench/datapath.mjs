@@ -12,11 +12,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { NATIVE_DIR } from '../scripts/paths.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVE = join(ROOT, 'libs/hw/native/build/serve');
+const SERVE = join(NATIVE_DIR, 'build/serve');
 const TESTPMD = process.env.TESTPMD_PATH ?? '/usr/bin/dpdk-testpmd';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +24,7 @@ if (!existsSync(TESTPMD)) {
   console.error(`no testpmd at ${TESTPMD}: apt-get install dpdk-dev`);
   process.exit(1);
 }
-execFileSync('make', ['-s', '-C', join(ROOT, 'libs/hw/native'), 'build/serve'], { stdio: 'inherit' });
+execFileSync('make', ['-s', '-C', NATIVE_DIR, 'build/serve'], { stdio: 'inherit' });
 
 let prefixes = 0;
 /** An interactive testpmd forwarding on core `fwd` (its main lcore is the other one). */

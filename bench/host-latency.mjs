@@ -5,13 +5,11 @@
 //
 //   node bench/host-latency.mjs          (after npm run build)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { removeHome, rpc, startController } from './lib.mjs';
+import { driverOk, removeHome, rpc, startController } from './lib.mjs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,7 +28,7 @@ const probe = [];
 for (let i = 0; i < RUNS; i++) {
   const r = await rpc(sock, 'hotplug', { ib_device: 'mlx5_0', mac: '02:00:00:00:B0:01', mtu: 1500, num_queues: 3, max_queue_size: 256 });
   const t0 = performance.now();
-  while (!((await status(r.vuid)) & 4)) await sleep(1);
+  while (!driverOk(await status(r.vuid))) await sleep(1);
   probe.push(performance.now() - t0);
   if (process.env.BENCH_DEBUG) console.error(`probe ${i}: ${probe[i].toFixed(1)} ms`);
   await rpc(sock, 'unplug', { selector: { vuid: r.vuid } });

@@ -1,32 +1,15 @@
-// Shared by the benchmarks: one JSON-RPC request to the controller's socket.
+// Shared by the benchmarks: the controller's JSON-RPC client, waiting with a
+// deadline, starting a controller, asking vnet-host, cleaning up a home.
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { join } from 'node:path';
-
+import { connect } from 'node:net';
 import { readFileSync, rmSync } from 'node:fs';
+import { rpc } from '@virtnet/rpc-client';
 import { removeRepresentors } from '../scripts/representors.mjs';
 
-export { removeRepresentors };
-
-export function rpc(socketPath, method, params) {
-  return new Promise((resolve, reject) => {
-    const s = connect(socketPath);
-    let buf = '';
-    s.setEncoding('utf8');
-    s.on('connect', () => s.write(JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) + '\n'));
-    s.on('data', (d) => {
-      buf += d;
-      if (buf.includes('\n')) {
-        s.end();
-        const r = JSON.parse(buf);
-        if (r.error) reject(new Error(r.error.message));
-        else resolve(r.result);
-      }
-    });
-    s.on('error', reject);
-  });
-}
-
+export { rpc, removeRepresentors };
+export { until } from '@virtnet/shared/until';
+export { driverOk } from '@virtnet/shared/device-status';
 
 /**
  * Starts a controller (apps/controller/dist/main.js) with `env` and resolves

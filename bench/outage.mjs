@@ -17,12 +17,10 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { homePid, hostAsk, removeHome, rpc } from './lib.mjs';
+import { join } from 'node:path';
+import { driverOk as bound, homePid, hostAsk, removeHome, rpc, until } from './lib.mjs';
+import { ROOT, CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const PART = process.env.BENCH_PART ?? 'all';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -77,23 +75,13 @@ function controller(home, extraEnv = {}) {
   };
 }
 
-async function waitFor(what, probe, limitMs = 120_000) {
-  const t = Date.now();
-  for (;;) {
-    try {
-      if (await probe()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() - t > limitMs) throw new Error(`timed out: ${what}`);
-    await sleep(2);
-  }
-}
+/** Waits for `probe` to answer true, polling every 2 ms. */
+const waitFor = (what, probe, limitMs = 120_000) => until(what, probe, limitMs, 2);
 
 const hostDevice = async (home, vuid) => (await hostAsk(home, 'list')).devices.find((x) => x.vuid === vuid);
 /** The longest pause (ms) any of the devices saw since the last call, measuring anew. */
 const gaps = async (home, vuids) => Math.max(...(await Promise.all(vuids.map(async (v) => (await hostAsk(home, `gap ${v}`)).rx_gap_max_us / 1000))));
-const driverOk = async (sock) => (await rpc(sock, 'query', { selector: { all: true }, brief: true })).devices.filter((d) => d.device_status & 4).length;
+const driverOk = async (sock) => (await rpc(sock, 'query', { selector: { all: true }, brief: true })).devices.filter((d) => bound(d.device_status)).length;
 
 async function update(c, kind) {
   const old = c.pid();

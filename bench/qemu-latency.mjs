@@ -11,13 +11,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { vmArgs } from '../scripts/lab/vm.mjs';
 import { removeHome, rpc, startController } from './lib.mjs';
+import { CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

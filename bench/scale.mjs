@@ -21,13 +21,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { homePid, removeHome, rpc } from './lib.mjs';
+import { join } from 'node:path';
+import { driverOk as bound, homePid, removeHome, rpc, until } from './lib.mjs';
+import { CONTROLLER_MAIN as MAIN, CLI_BIN as CLI } from '../scripts/paths.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
-const CLI = join(ROOT, 'apps/cli/bin/virtnet.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -83,15 +80,9 @@ function hostList(home) {
   });
 }
 
-const driverOk = async (sock) => (await rpc(sock, 'query', { selector: { all: true }, brief: true })).devices.filter((d) => d.device_status & 4).length;
-async function waitFor(what, probe, limitMs = 120_000) {
-  const t = Date.now();
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() - t > limitMs) throw new Error(`timed out: ${what}`);
-    await sleep(5);
-  }
-}
+const driverOk = async (sock) => (await rpc(sock, 'query', { selector: { all: true }, brief: true })).devices.filter((d) => bound(d.device_status)).length;
+/** Waits for `probe` to answer true, polling every 5 ms. */
+const waitFor = (what, probe, limitMs = 120_000) => until(what, probe, limitMs, 5);
 
 function cliTimes(home, args) {
   const out = [];

@@ -20,13 +20,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { rpc, startController } from './lib.mjs';
+import { rpc, startController, until } from './lib.mjs';
+import { ROOT, CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
 const SCRAPES = Number(process.env.SCRAPES ?? 20);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
@@ -38,14 +36,8 @@ function cpuMs(pid) {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, USER_HZ = 100
 }
 
-async function waitFor(what, probe, limitMs = 180_000) {
-  const t = Date.now();
-  for (;;) {
-    if (await probe()) return;
-    if (Date.now() - t > limitMs) throw new Error(`timed out: ${what}`);
-    await sleep(20);
-  }
-}
+/** Waits for `probe` to answer true, polling every 20 ms. */
+const waitFor = (what, probe, limitMs = 180_000) => until(what, probe, limitMs, 20);
 
 /** JSON-RPC `version` back to back on one connection; the answer times while `on()` holds. */
 function prober(sock) {

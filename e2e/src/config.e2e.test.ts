@@ -7,7 +7,8 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, ROOT, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon, ROOT } from './support/daemon.js';
 
 let d: Daemon | undefined;
 afterEach(async () => {

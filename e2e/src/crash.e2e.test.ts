@@ -15,7 +15,8 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon } from './support/daemon.js';
 
 const ROUNDS = 12;
 const VFS = 64;

@@ -10,9 +10,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, ROOT } from './support/daemon.js';
+import { Daemon } from './support/daemon.js';
+// A plain script shared with the benchmarks, not a project.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { NATIVE_DIR as NATIVE } from '../../scripts/paths.mjs';
 
-const NATIVE = join(ROOT, 'libs/hw/native');
 
 describe('a hostile driver', () => {
   let d: Daemon | undefined;

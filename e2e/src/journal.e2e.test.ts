@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon } from './support/daemon.js';
 import { Journald } from './support/journald.js';
 
 const AUDIT = 'MESSAGE_ID=8ffdedabc13a49738bf6515f6f7eb712';

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, ROOT, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon, ROOT } from './support/daemon.js';
 
 const REP = 'en3f0pf0sf9951';
 const repRx = () => JSON.parse(execFileSync('ip', ['-j', '-s', 'link', 'show', REP], { encoding: 'utf8' }))[0].stats64.rx.packets as number;

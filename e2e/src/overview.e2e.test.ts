@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type Browser } from './support/browser.js';
 import { virtnet } from './support/cli.js';
-import { Daemon, freePort, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon, freePort } from './support/daemon.js';
 
 let d: Daemon;
 let b: Browser;

@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Daemon, ROOT, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon, ROOT } from './support/daemon.js';
 import { DEPLOY, Prometheus } from './support/prometheus.js';
 import { metricNames, SCRAPE_SERIES, scrapedNames } from './support/promql.js';
 

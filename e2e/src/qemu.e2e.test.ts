@@ -13,7 +13,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon } from './support/daemon.js';
 import { Guest } from './support/guest.js';
 
 const PROFILE = { PCI_SWITCH_EMULATION_NUM_PORT: 2, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 };

@@ -7,7 +7,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon } from './support/daemon.js';
 
 const PFS = 4;
 const VFS = 126;

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon } from './support/daemon.js';
 
 let d: Daemon | undefined;
 afterEach(async () => {

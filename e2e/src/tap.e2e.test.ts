@@ -10,7 +10,8 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
-import { Daemon, until } from './support/daemon.js';
+import { until } from '@virtnet/shared';
+import { Daemon } from './support/daemon.js';
 import { TestPmd } from './support/testpmd.js';
 
 let d: Daemon | undefined;

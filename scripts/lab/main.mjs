@@ -16,7 +16,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { ensureInstalled, ensureSystem, nx, ROOT } from '../lib.mjs';
+import { ensureInstalled, ensureSystem, nx } from '../lib.mjs';
+import { CLI_BIN as CLI, CONTROLLER_MAIN as MAIN } from '../paths.mjs';
 import { vmArgs } from './vm.mjs';
 
 const home = process.env['VIRTNET_HOME'] ?? join(homedir(), '.virtnet');
@@ -24,8 +25,6 @@ const qemuDir = join(home, 'qemu');
 const consoleSock = join(qemuDir, 'console.sock');
 const consoleLog = join(qemuDir, 'console.log');
 const qmp = join(qemuDir, 'qmp.sock');
-const CLI = join(ROOT, 'apps/cli/bin/virtnet.js');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 if (process.argv[2] === 'console') attachConsole();

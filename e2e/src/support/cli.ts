@@ -1,9 +1,9 @@
 /** Runs the real `virtnet` CLI as a process. */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from './daemon.js';
-
-const BIN = join(ROOT, 'apps/cli/bin/virtnet.js');
+// A plain script shared with the benchmarks, not a project.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { CLI_BIN as BIN } from '../../../scripts/paths.mjs';
 
 export interface CliResult {
   code: number;

@@ -6,35 +6,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-// A plain script shared with the benchmarks, not a project.
+import { Abort, until } from '@virtnet/shared';
+// Plain scripts shared with the benchmarks, not projects.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { CONTROLLER_MAIN as MAIN, ROOT } from '../../../scripts/paths.mjs';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { removeRepresentors } from '../../../scripts/representors.mjs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-export const ROOT = resolve(import.meta.dirname, '../../..');
-const MAIN = join(ROOT, 'apps/controller/dist/main.js');
-
-/** Thrown by a probe to stop waiting at once (the awaited state can no longer come). */
-export class Abort extends Error {}
-
-/** Polls `probe` until it returns a value, or fails after `ms` with `what`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      if (e instanceof Abort) throw e;
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { ROOT };
 
 /** A TCP port that was free a moment ago, for a daemon that must come back on the same port. */
 export function freePort(): Promise<number> {

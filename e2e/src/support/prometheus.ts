@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { Abort, freePort, ROOT, until } from './daemon.js';
+import { Abort, until } from '@virtnet/shared';
+import { freePort, ROOT } from './daemon.js';
 
 export const DEPLOY = join(ROOT, 'deploy/prometheus');
 

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { until, Abort } from './daemon.js';
+import { Abort, until } from '@virtnet/shared';
 
 export const TESTPMD = process.env['TESTPMD_PATH'] ?? '/usr/bin/dpdk-testpmd';
 let instances = 0;

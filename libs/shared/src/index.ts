@@ -26,3 +26,4 @@ export * from './config.js';
 export * from './conf-file.js';
 export * from './providers.js';
 export * from './config-check.js';
+export * from './until.js';
