@@ -4,7 +4,7 @@ import { reporting } from '../../vitest.shared';
 export default defineConfig({
   test: {
     root: import.meta.dirname,
-    include: ['src/**/*.test.ts'],
+    include: ['test/unit/**/*.test.ts'],
     ...reporting('cli'),
   },
 });

@@ -16,5 +16,5 @@ export default defineConfig({
       '/ws': { target: controller.replace(/^http/, 'ws'), ws: true },
     },
   },
-  test: { include: ['src/**/*.test.{ts,tsx}'], ...reporting('web') },
+  test: { include: ['test/unit/**/*.test.{ts,tsx}'], ...reporting('web') },
 });
