@@ -14,6 +14,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { Hardware, HwFunction, HwQueueCounters } from '@virtnet/hw';
+import { driverOk, needsReset } from '@virtnet/shared';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from '../common/version.js';
 import { DeviceRegistry } from '../devices/device-registry.js';
@@ -27,9 +28,6 @@ import { UpdateService } from '../update/update.service.js';
 import { labelText, renderFamily, type Family } from './exposition.js';
 
 const TYPE_NAMES = { static: 'static_pf', hotplug: 'hotplug_pf', vf: 'vf' } as const;
-/** Device status bits (virtio 1.2, 2.1). */
-const DRIVER_OK = 0x4;
-const DEVICE_NEEDS_RESET = 0x40;
 /** A turn of the event loop that has written for this long gives way. */
 const SLICE_MS = 4;
 
@@ -57,13 +55,13 @@ export const DEVICE_FAMILIES: Family<DeviceRow>[] = [
   { name: 'virtnet_device_info', type: 'gauge', help: 'A device and its identity (value 1)', labels: ['type', 'bdf', 'mac', 'sf_rep'], write: (d, s) => s(d.info, 1) },
   { name: 'virtnet_device_mtu_bytes', type: 'gauge', help: 'MTU offered to the host driver', labels: [], write: (d, s) => s(d.labels, d.fn.mtu) },
   { name: 'virtnet_device_link_up', type: 'gauge', help: '1 when the link is up', labels: [], write: (d, s) => s(d.labels, d.fn.linkUp ? 1 : 0) },
-  { name: 'virtnet_device_driver_ok', type: 'gauge', help: '1 when the host driver set DRIVER_OK', labels: [], write: (d, s) => s(d.labels, d.fn.deviceStatus & DRIVER_OK ? 1 : 0) },
+  { name: 'virtnet_device_driver_ok', type: 'gauge', help: '1 when the host driver set DRIVER_OK', labels: [], write: (d, s) => s(d.labels, driverOk(d.fn.deviceStatus) ? 1 : 0) },
   {
     name: 'virtnet_device_needs_reset',
     type: 'gauge',
     help: '1 when the device set DEVICE_NEEDS_RESET (a ring broke; the driver must reset it)',
     labels: [],
-    write: (d, s) => s(d.labels, d.fn.deviceStatus & DEVICE_NEEDS_RESET ? 1 : 0),
+    write: (d, s) => s(d.labels, needsReset(d.fn.deviceStatus) ? 1 : 0),
   },
   { name: 'virtnet_device_status', type: 'gauge', help: 'Virtio device status register as the driver wrote it', labels: [], write: (d, s) => s(d.labels, d.fn.deviceStatus) },
   { name: 'virtnet_device_host_connected', type: 'gauge', help: '1 when a vhost-user front-end is attached', labels: [], write: (d, s) => s(d.labels, d.fn.connected ? 1 : 0) },

@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { Hardware, HwFunction, HwFunctionSpec } from '@virtnet/hw';
-import { VirtnetError, normalizeMac } from '@virtnet/shared';
+import { VirtnetError, driverBound, normalizeMac } from '@virtnet/shared';
 import type { Actor } from '../audit/audit.service.js';
 import { DEVICE_STORE, type DeviceRow, type DeviceStore } from '../database/stores.js';
 import { DeviceOperations } from '../devices/device-operations.service.js';
@@ -70,8 +70,9 @@ export class DevicePlacement {
 
   /** The static PF or VF at the spec's position, replaced by the spec; put back as it was when that fails. */
   private async replace(existing: LiveDevice, spec: HwFunctionSpec): Promise<HwFunction> {
+    // A driver in mid-probe holds the device as one that finished does: modify refuses both (DRIVER_BOUND).
     const before = this.hw.query(existing.handle);
-    if (before.deviceStatus & 4) throw new VirtnetError('DRIVER_BOUND', `${before.vuid}: the host driver is bound; unbind it before importing over it`);
+    if (driverBound(before.deviceStatus)) throw new VirtnetError('DRIVER_BOUND', `${before.vuid}: the host driver is bound; unbind it before importing over it`);
     this.hw.destroy(existing.handle);
     let fn: HwFunction;
     try {
