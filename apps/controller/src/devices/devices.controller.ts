@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { HotplugRequestSchema, ModifyDeviceParamsSchema, ModifyQueueParamsSchema, StatsParamsSchema, UnplugParamsSchema, parseOrThrow } from '@virtnet/shared';
+import { ChangeCheck } from '../audit/change-check.js';
 import { DeviceOperations } from './device-operations.service.js';
 import { DeviceQueries } from './device-queries.service.js';
 
@@ -9,6 +9,7 @@ export class DevicesController {
   constructor(
     @Inject(DeviceQueries) private readonly queries: DeviceQueries,
     @Inject(DeviceOperations) private readonly operations: DeviceOperations,
+    @Inject(ChangeCheck) private readonly check: ChangeCheck,
   ) {}
 
   @Get('controller')
@@ -27,28 +28,28 @@ export class DevicesController {
   }
 
   @Get('devices/:vuid/stats')
-  stats(@Param('vuid') vuid: string, @Query('queue') queue?: string) {
-    return this.queries.stats(parseOrThrow(StatsParamsSchema, { selector: { vuid }, ...(queue !== undefined ? { queue_id: Number(queue) } : {}) }));
+  async stats(@Param('vuid') vuid: string, @Query('queue') queue?: string) {
+    return this.queries.stats(await this.check.params('stats', { selector: { vuid }, ...(queue !== undefined ? { queue_id: Number(queue) } : {}) }, 'api'));
   }
 
   @Post('devices')
   @HttpCode(201)
-  hotplug(@Body() body: unknown) {
-    return this.operations.hotplug(parseOrThrow(HotplugRequestSchema, body), 'api');
+  async hotplug(@Body() body: unknown) {
+    return this.operations.hotplug(await this.check.params('hotplug', body, 'api'), 'api');
   }
 
   @Patch('devices/:vuid')
-  modify(@Param('vuid') vuid: string, @Body() body: unknown) {
-    return this.operations.modifyDevice(parseOrThrow(ModifyDeviceParamsSchema, { selector: { vuid }, device: body }), 'api');
+  async modify(@Param('vuid') vuid: string, @Body() body: unknown) {
+    return this.operations.modifyDevice(await this.check.params('modify_device', { selector: { vuid }, device: body }, 'api'), 'api');
   }
 
   @Put('devices/:vuid/queues')
-  modifyQueues(@Param('vuid') vuid: string, @Body() body: unknown) {
-    return this.operations.modifyQueue(parseOrThrow(ModifyQueueParamsSchema, { selector: { vuid }, queue: body }), 'api');
+  async modifyQueues(@Param('vuid') vuid: string, @Body() body: unknown) {
+    return this.operations.modifyQueue(await this.check.params('modify_queue', { selector: { vuid }, queue: body }, 'api'), 'api');
   }
 
   @Delete('devices/:vuid')
-  unplug(@Param('vuid') vuid: string) {
-    return this.operations.unplug(parseOrThrow(UnplugParamsSchema, { selector: { vuid } }), 'api');
+  async unplug(@Param('vuid') vuid: string) {
+    return this.operations.unplug(await this.check.params('unplug', { selector: { vuid } }, 'api'), 'api');
   }
 }

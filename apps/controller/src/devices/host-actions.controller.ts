@@ -1,11 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { HostActionParamsSchema, parseOrThrow } from '@virtnet/shared';
+import { ChangeCheck } from '../audit/change-check.js';
 import { HostActions } from './host-actions.service.js';
 
 /** REST under /api/v1: the host and what its driver is asked to do with a device. */
 @Controller('api/v1')
 export class HostActionsController {
-  constructor(@Inject(HostActions) private readonly actions: HostActions) {}
+  constructor(
+    @Inject(HostActions) private readonly actions: HostActions,
+    @Inject(ChangeCheck) private readonly check: ChangeCheck,
+  ) {}
 
   @Get('host')
   host() {
@@ -14,8 +17,8 @@ export class HostActionsController {
 
   @Post('host/devices/:vuid/:action')
   @HttpCode(200)
-  act(@Param('vuid') vuid: string, @Param('action') action: string, @Body() body: unknown) {
+  async act(@Param('vuid') vuid: string, @Param('action') action: string, @Body() body: unknown) {
     const profile = (body as { profile?: unknown } | undefined)?.profile;
-    return this.actions.act(parseOrThrow(HostActionParamsSchema, { selector: { vuid }, action, ...(profile !== undefined ? { profile } : {}) }), 'api');
+    return this.actions.act(await this.check.params('host_action', { selector: { vuid }, action, ...(profile !== undefined ? { profile } : {}) }, 'api'), 'api');
   }
 }

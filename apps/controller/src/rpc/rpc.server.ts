@@ -14,8 +14,9 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { RPC_APP_ERROR, RPC_METHODS, parseOrThrow, type RpcArgs, type RpcMethod } from '@virtnet/shared';
+import { RPC_APP_ERROR, type RpcArgs, type RpcMethod } from '@virtnet/shared';
 import type { Actor } from '../audit/audit.service.js';
+import { ChangeCheck } from '../audit/change-check.js';
 import { AuthService } from '../auth/auth.service.js';
 import { toVirtnetError } from '../common/errors.js';
 import { ConfigService } from '../config/config.service.js';
@@ -45,6 +46,7 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
 
   constructor(
     @Inject(SETTINGS) private readonly settings: Settings,
+    @Inject(ChangeCheck) private readonly check: ChangeCheck,
     @Inject(DeviceQueries) queries: DeviceQueries,
     @Inject(DeviceOperations) devices: DeviceOperations,
     @Inject(HostActions) host: HostActions,
@@ -81,19 +83,18 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
       restart: () => update.start('restart', actor),
       operations: () => ({ operations: operations.list() }),
     });
-    this.register(this.rpc, handlers('cli'));
-    this.register(this.remote, handlers('api'));
+    this.register(this.rpc, handlers('cli'), 'cli');
+    this.register(this.remote, handlers('api'), 'api');
   }
 
-  /** Every method checks its params with its schema here, once, before its service sees them. */
-  private register(server: JSONRPCServer, handlers: Handlers): void {
+  /** Every method's params are checked here, once, before its service sees them. */
+  private register(server: JSONRPCServer, handlers: Handlers, actor: Actor): void {
     for (const name of Object.keys(handlers) as RpcMethod[]) {
       const handle = handlers[name] as (params: unknown) => unknown;
-      const schema = RPC_METHODS[name].params;
       server.addMethod(name, async (params) => {
         this.log.debug(`rpc ${name}`);
         try {
-          return await handle(parseOrThrow(schema, params ?? {}));
+          return await handle(await this.check.params(name, params ?? {}, actor));
         } catch (e) {
           const err = toVirtnetError(e);
           if (err.code === 'INTERNAL') this.log.error(`${name}: ${e instanceof Error ? e.stack : String(e)}`);

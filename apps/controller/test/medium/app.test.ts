@@ -93,6 +93,12 @@ describe('REST', () => {
     expect(events.some((e) => e.action === 'unplug' && e.error_code === 'NOT_HOTPLUG')).toBe(true);
   });
 
+  it('audits a change refused for its params at the edge, naming the devices it asked for', async () => {
+    const events = (await c.request('GET', '/api/v1/events?limit=200')).body.events as { action: string; target: string | null; error_code: string | null }[];
+    expect(events).toContainEqual(expect.objectContaining({ action: 'modify_queue', target: 'MT2306XZ00ABVNETS59D0F0', error_code: 'INVALID_ARGUMENT' }));
+    expect(events).toContainEqual(expect.objectContaining({ action: 'hotplug', target: null, error_code: 'MAC_INVALID' }));
+  });
+
   it('lists operations, and answers an unknown one with NOT_FOUND', async () => {
     expect((await c.request('GET', '/api/v1/operations')).body).toEqual({ operations: [] });
     const r = await c.request('GET', '/api/v1/operations/op-nope');
