@@ -82,7 +82,7 @@ const nic = (await line(/^VNET-NIC-ADD /, from)).text.split(' ')[1];
 execFileSync('ip', ['addr', 'add', '198.18.92.1/24', 'dev', r.sf_rep_net_device]);
 // Detached from the console's shell, and started again should it exit (busybox ping
 // gives up on a send error while the device is gone).
-await guest(`ip link set ${nic} up; ip addr add 198.18.92.2/24 dev ${nic}; setsid sh -c 'while :; do ping -i 0.01 198.18.92.1; done' < /dev/null > /dev/null 2>&1 &`);
+await guest(`ip link set ${nic} up; ip addr add 198.18.92.2/24 dev ${nic}; (setsid sh -c 'while :; do ping -i 0.01 198.18.92.1; done' < /dev/null > /dev/null 2>&1 &)`);
 const rx = () => JSON.parse(execFileSync('ip', ['-j', '-s', 'link', 'show', r.sf_rep_net_device], { encoding: 'utf8' }))[0].stats64.rx.packets;
 const gaps = [];
 for (let i = 0; i < 5; i++) {

@@ -18,6 +18,14 @@ import { Daemon } from './support/daemon.js';
 import { Guest } from './support/guest.js';
 
 const PROFILE = { PCI_SWITCH_EMULATION_NUM_PORT: 2, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 };
+/**
+ * A ping loop in the guest, detached from the console's shell (its job control has nothing to do with
+ * the data path) and started again should it exit: busybox ping gives up on a send error while a
+ * device is gone. The loop writes its own pid. Started from a subshell: busybox ash on the console
+ * exits when a job it put in the background is `setsid` itself, and the command written next can be
+ * lost while the console's next shell starts.
+ */
+const PINGER = "(setsid sh -c 'echo $$ > /tmp/pinger; while :; do ping -i 0.2 198.18.91.1; sleep 0.2; done' < /dev/null >> /tmp/ping.log 2>&1 &)";
 const CONF = { static_pf: { mac_base: '02:56:4E:AA:00:00' } };
 
 let d: Daemon;
@@ -92,9 +100,7 @@ describe('qemu host mode with a Linux guest', () => {
 
   it('keeps forwarding while the controller is SIGKILLed and started again: no reconnect, no probe', async () => {
     const from = guest.lines.length;
-    // Detached from the console's shell (its job control has nothing to do with the data path),
-    // and started again should it exit: busybox ping gives up on a send error while a device is gone.
-    expect((await guest.run("setsid sh -c 'while :; do ping -i 0.2 198.18.91.1; sleep 0.2; done' < /dev/null >> /tmp/ping.log 2>&1 & echo $! > /tmp/pinger")).code).toBe(0);
+    expect((await guest.run(PINGER)).code).toBe(0);
     const base = repRx(REP);
     await until('requests on the representor', () => (repRx(REP) > base + 5 ? true : undefined));
     const replies = async () => Number((await guest.run('grep -c "bytes from" /tmp/ping.log')).out.trim().split('\n').pop());
@@ -119,7 +125,7 @@ describe('qemu host mode with a Linux guest', () => {
 
   it('comes back from a DPU SIGKILL: the controller recreates the device, QEMU reconnects, traffic resumes, the guest does not probe again', async () => {
     const from = guest.lines.length;
-    expect((await guest.run("setsid sh -c 'while :; do ping -i 0.2 198.18.91.1; sleep 0.2; done' < /dev/null >> /tmp/ping.log 2>&1 & echo $! > /tmp/pinger")).code).toBe(0);
+    expect((await guest.run(PINGER)).code).toBe(0);
     const replies = async () => Number((await guest.run('grep -c "bytes from" /tmp/ping.log')).out.trim().split('\n').pop());
     await until('replies in the guest', async () => ((await replies()) > 3 ? true : undefined), 30_000);
     const before = (await virtnet(d.home, 'query', '-u', vuid, '-b')).json.devices[0];
