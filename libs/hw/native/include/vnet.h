@@ -63,6 +63,32 @@ VNET_API const char *vnet_dpu_last_error(vnet_dpu *dpu);
  * gone (a crash closes it at once). Never blocks and never sends anything. */
 VNET_API int vnet_dpu_alive(vnet_dpu *dpu);
 
+/* How long ago (ms) the DPU's control loop last showed it was alive, read
+ * from the counters segment without asking the DPU anything: a process
+ * that is stopped or stuck holds its socket open but its heartbeat stands
+ * still. VNET_E_NOT_PROVISIONED before provisioning, VNET_E_NOT_SUPPORTED
+ * with a DPU that keeps none. */
+VNET_API int vnet_dpu_heartbeat_age(vnet_dpu *dpu, uint32_t *age_ms);
+
+/* ---- virtnet debug ----
+ * A DPU of an older build answers these with VNET_E_NOT_SUPPORTED. */
+
+/* Each queue's ring as the device and the driver see it, with its last
+ * descriptor errors: *count is the function's queue count, out is filled
+ * with up to cap of them. */
+VNET_API int vnet_fn_queue_debug(vnet_dpu *dpu, uint32_t handle, vnet_queue_debug *out, uint32_t cap, uint32_t *count);
+/* Starts capturing the frames of queue qid (-1: every queue) of a function
+ * where they meet its representor, `count` of them cut to `snaplen` bytes
+ * (64-65535). One capture per function; at most 16 in all. The capture ends
+ * with its count, with vnet_capture_stop, with the function, or with this
+ * connection. */
+VNET_API int vnet_capture_start(vnet_dpu *dpu, uint32_t handle, int32_t qid, uint32_t count, uint32_t snaplen, uint32_t *id);
+/* Moves the frames captured since the last read into buf (vnet_capture_rec
+ * records, at most cap bytes; *len says how many) and says where the
+ * capture stands. */
+VNET_API int vnet_capture_read(vnet_dpu *dpu, uint32_t id, void *buf, uint32_t cap, uint32_t *len, vnet_capture_state *st);
+VNET_API int vnet_capture_stop(vnet_dpu *dpu, uint32_t id);
+
 /* What the DPU process says of itself (one request). */
 VNET_API int vnet_dpu_describe(vnet_dpu *dpu, vnet_dpu_state *out);
 

@@ -273,4 +273,77 @@ typedef struct vnet_queue_counters {
     uint8_t reserved[6];
 } vnet_queue_counters;
 
+/* ---- debug: ring state and frame capture (virtnet debug) ----
+ * Requests a DPU of an older build does not know answer NOT_SUPPORTED; the
+ * structs below are not part of the HELLO size check for that reason. */
+
+#define VNET_QUEUE_ERRORS 8
+#define VNET_DESC_ERROR_TEXT 64
+
+/* Why the device refused a chain. */
+enum vnet_desc_error_kind {
+    VNET_DESC_E_ADDRESS = 1,    /* a buffer outside the driver's memory (invalid_buffer) */
+    VNET_DESC_E_CHAIN = 2,      /* a loop, or a chain longer than allowed (exceed_max_chain) */
+    VNET_DESC_E_DESCRIPTOR = 3, /* a bad next index, flags or length (bad_desc_errors) */
+    VNET_DESC_E_HEAD = 4,       /* an index outside the ring: the ring is broken */
+    VNET_DESC_E_WRITABLE = 5,   /* buffers of the wrong direction for the queue */
+};
+
+typedef struct vnet_desc_error {
+    uint64_t at_ms;  /* wall clock, ms since the epoch */
+    uint16_t head;   /* the chain's head descriptor (split) or buffer id (packed) */
+    uint8_t kind;    /* enum vnet_desc_error_kind */
+    uint8_t reserved[5];
+    char what[VNET_DESC_ERROR_TEXT];
+} vnet_desc_error;
+
+/* One queue's ring as the device and the driver see it. Split: indices are
+ * the rings' 16-bit indices; packed: positions in the ring, with their wrap
+ * counters. */
+typedef struct vnet_queue_debug {
+    uint32_t handle;
+    uint16_t qid;
+    uint16_t size;
+    uint8_t packed;
+    uint8_t enabled;
+    uint8_t started;
+    uint8_t broken;
+    uint8_t driver_readable; /* the driver's side below was read from its memory */
+    uint8_t event_idx;       /* VIRTIO_RING_F_EVENT_IDX negotiated */
+    uint8_t dev_wrap;        /* packed: the wrap counter of dev_avail */
+    uint8_t drv_wrap;        /* packed: the wrap counter the driver's next descriptor has */
+    uint16_t dev_avail;      /* the next entry the device takes */
+    uint16_t dev_used;       /* the next used entry the device writes */
+    uint16_t drv_avail;      /* split: avail->idx; packed: the first position the device has not taken that the driver made available, else dev_avail */
+    uint16_t drv_used;       /* split: used->idx as in memory; packed: dev_used */
+    uint16_t drv_flags;      /* split: avail->flags; packed: the driver event suppression's flags */
+    uint16_t drv_event;      /* split: used_event; packed: the driver event's off_wrap */
+    uint16_t inflight;       /* descriptors taken and not given back */
+    uint8_t dev_notify;      /* the device asks for kicks */
+    uint8_t reserved;
+    uint32_t nerrors;        /* valid entries in errors[], newest first */
+    uint32_t reserved2;
+    uint64_t errors_total;   /* descriptor errors since the queue started */
+    vnet_desc_error errors[VNET_QUEUE_ERRORS];
+} vnet_queue_debug;
+
+/* A captured frame as vnet_capture_read returns it: this header, then
+ * incl_len bytes of the frame (no virtio-net header), then padding to 8. */
+typedef struct vnet_capture_rec {
+    uint64_t at_ns;    /* wall clock, ns since the epoch */
+    uint32_t orig_len; /* the frame's length */
+    uint32_t incl_len; /* bytes that follow (at most the snap length) */
+    uint16_t qid;
+    uint8_t dir;       /* 0: from the driver (a TX queue), 1: to the driver (RX) */
+    uint8_t reserved[5];
+} vnet_capture_rec;
+
+typedef struct vnet_capture_state {
+    uint32_t captured; /* frames taken so far */
+    uint32_t dropped;  /* frames seen with no room left in the capture's buffer */
+    uint32_t remaining;
+    uint8_t done;      /* the count was reached, or the function went away */
+    uint8_t reserved[3];
+} vnet_capture_state;
+
 #endif

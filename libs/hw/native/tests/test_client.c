@@ -54,6 +54,8 @@ static void test_lifecycle(void)
     vnet_fn_spec spec = hotplug_spec(1);
     vnet_fn_info f;
     CHECK_EQ(vnet_fn_create(a, &spec, &f), VNET_E_NOT_PROVISIONED);
+    uint32_t unprovisioned_age;
+    CHECK_EQ(vnet_dpu_heartbeat_age(a, &unprovisioned_age), VNET_E_NOT_PROVISIONED);
     uint32_t n = 0;
     CHECK_EQ(vnet_counters_snapshot(a, NULL, 0, &n), VNET_E_NOT_PROVISIONED);
 
@@ -91,6 +93,25 @@ static void test_lifecycle(void)
     spec.mac[0] = 1;
     CHECK_EQ(vnet_fn_create(a, &spec, NULL), VNET_E_MAC_INVALID);
     CHECK(strstr(vnet_dpu_last_error(a), "multicast") != NULL);
+
+    /* the heartbeat goes on while the DPU runs and stands still while it is
+     * stopped, although its socket stays open */
+    uint32_t age = 0;
+    CHECK_EQ(vnet_dpu_heartbeat_age(a, &age), VNET_OK);
+    CHECK(age < 1000);
+    kill(s.pid, SIGSTOP);
+    usleep(400 * 1000);
+    CHECK_EQ(vnet_dpu_heartbeat_age(a, &age), VNET_OK);
+    CHECK(age >= 300);
+    CHECK_EQ(vnet_dpu_alive(a), 1);
+    kill(s.pid, SIGCONT);
+    for (long long until = spawn_now_ms() + 2000; spawn_now_ms() < until;) {
+        CHECK_EQ(vnet_dpu_heartbeat_age(a, &age), VNET_OK);
+        if (age < 300)
+            break;
+        usleep(10 * 1000);
+    }
+    CHECK(age < 300);
 
     /* counters come from the shared segment: they read even while the
      * DPU is stopped and could answer no request */

@@ -184,6 +184,9 @@ static void test_packed(void)
     CHECK_EQ(c.out_len, 112);
     ring_give(&r, &c, 0);
     CHECK_EQ(pdesc()[0].id, 7);
+    /* the driver sees it at publish, not before */
+    CHECK_EQ(pdesc()[0].flags & (PACKED_F_AVAIL | PACKED_F_USED), PACKED_F_AVAIL);
+    ring_publish(&r);
     CHECK_EQ(pdesc()[0].flags & (PACKED_F_AVAIL | PACKED_F_USED), PACKED_F_AVAIL | PACKED_F_USED);
     CHECK_EQ(r.used_idx, 2);
 
@@ -194,6 +197,7 @@ static void test_packed(void)
     ring_give(&r, &c, 64);
     CHECK_EQ(ring_take(&r, &mt, &c), RING_GOT);
     ring_give(&r, &c, 32);
+    ring_publish(&r);
     CHECK_EQ(r.last_avail, 0);
     CHECK(!r.avail_wrap);
     CHECK(!r.used_wrap);

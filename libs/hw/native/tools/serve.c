@@ -1,7 +1,12 @@
 /* serve: one emulated DPU with one hot-plugged device on a vhost-user
  * socket, printing its queue counters every second. For trying a front-end
- * by hand, and for the data-path benchmark (one worker thread):
- *   build/serve DIR [QUEUES] [echo|sink|gen|tap] [GEN_FRAME_SIZE] [FEATURES_HEX] */
+ * by hand, and for the data-path benchmarks:
+ *   build/serve DIR [QUEUES] [echo|sink|gen|tap|ceiling] [GEN_FRAME_SIZE] [FEATURES_HEX]
+ * ceiling: the generator and sink handing every descriptor back untouched
+ * (the driver's own limit). VNET_WORKERS sets the worker threads (1), and
+ * VNET_IDLE_POLL_US the idle poll. Prints the socket's path, then the
+ * representor's name; SIGUSR1 prints the counters at once. */
+#include "dpu/backend.h"
 #include "dpu/dpu.h"
 
 #include <linux/virtio_config.h>
@@ -15,23 +20,30 @@
 
 static volatile sig_atomic_t stop;
 static void on_signal(int s) { (void)s; stop = 1; }
+/* SIGUSR1 only cuts the wait short: the counters are printed at once. */
+static void on_usr1(int s) { (void)s; }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s SOCKET_DIR [QUEUES] [echo|sink|gen|tap]\n", argv[0]);
+        fprintf(stderr, "usage: %s SOCKET_DIR [QUEUES] [echo|sink|gen|tap|ceiling] [GEN_FRAME_SIZE] [FEATURES_HEX]\n",
+                argv[0]);
         return 2;
     }
     int queues = argc > 2 ? atoi(argv[2]) : 3;
     uint32_t backend = VNET_BACKEND_ECHO;
+    bool ceiling = argc > 3 && !strcmp(argv[3], "ceiling");
     if (argc > 3)
-        backend = !strcmp(argv[3], "sink") ? VNET_BACKEND_SINK : !strcmp(argv[3], "gen") ? VNET_BACKEND_GEN
+        backend = !strcmp(argv[3], "sink") ? VNET_BACKEND_SINK
+                : !strcmp(argv[3], "gen") || ceiling ? VNET_BACKEND_GEN
                 : !strcmp(argv[3], "tap") ? VNET_BACKEND_TAP : VNET_BACKEND_ECHO;
+    backend_set_ceiling(ceiling);
+    const char *workers = getenv("VNET_WORKERS");
     struct dpu *dpu = NULL;
     vnet_start_params params;
     memset(&params, 0, sizeof params);
     snprintf(params.socket_dir, sizeof params.socket_dir, "%s", argv[1]);
-    params.workers = 1;
+    params.workers = workers ? (uint32_t)atoi(workers) : 1;
     params.default_backend = backend == VNET_BACKEND_TAP ? backend : VNET_BACKEND_ECHO;
     params.idle_poll_us = VNET_IDLE_POLL_DEFAULT_US;
     if (dpu_create(NULL, &dpu) || dpu_start(dpu, &params)) {
@@ -68,10 +80,14 @@ int main(int argc, char **argv)
     uint32_t gen_size = argc > 4 ? (uint32_t)atoi(argv[4]) : 64;
     if (backend != VNET_BACKEND_ECHO && backend != VNET_BACKEND_TAP)
         dpu_fn_set_backend(dpu, info.handle, backend, gen_size);
-    printf("%s\n", info.vhost_socket);
+    printf("%s\n%s\n", info.vhost_socket, info.sf_rep);
     fflush(stdout);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_usr1;
+    sigaction(SIGUSR1, &sa, NULL);
     vnet_queue_counters q[64];
     while (!stop) {
         sleep(1);

@@ -42,7 +42,11 @@ uint32_t vnet_abi_struct_size(uint32_t which)
 {
     uint32_t s[CTL_ABI_STRUCTS];
     ctl_abi_sizes(s);
-    return which < CTL_ABI_STRUCTS ? s[which] : 0;
+    if (which < CTL_ABI_STRUCTS)
+        return s[which];
+    /* The structs of requests a DPU may not know (debug): not in HELLO's check. */
+    static const uint32_t later[] = {sizeof(vnet_queue_debug), sizeof(vnet_capture_rec), sizeof(vnet_capture_state)};
+    return which - CTL_ABI_STRUCTS < sizeof later / sizeof later[0] ? later[which - CTL_ABI_STRUCTS] : 0;
 }
 
 const char *vnet_strerror(int err) { return abi_strerror(err); }
@@ -252,6 +256,25 @@ int vnet_dpu_alive(vnet_dpu *d)
     return alive;
 }
 
+int vnet_dpu_heartbeat_age(vnet_dpu *d, uint32_t *age_ms)
+{
+    if (!d || !age_ms)
+        return VNET_E_INVALID_ARGUMENT;
+    pthread_mutex_lock(&d->lock);
+    int rc = VNET_OK;
+    if (!d->shm)
+        rc = fail(d, VNET_E_NOT_PROVISIONED, "the DPU is not provisioned yet");
+    else {
+        uint32_t hb = __atomic_load_n(&((const struct shm_header *)d->shm)->heartbeat_ms, __ATOMIC_ACQUIRE);
+        if (!hb)
+            rc = fail(d, VNET_E_NOT_SUPPORTED, "the DPU process keeps no heartbeat (an older build)");
+        else
+            *age_ms = shm_now_ms() - hb;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
 int vnet_dpu_describe(vnet_dpu *d, vnet_dpu_state *out)
 {
     if (!d || !out)
@@ -387,6 +410,100 @@ int vnet_fn_list(vnet_dpu *d, vnet_fn_info *out, uint32_t cap, uint32_t *count)
     if (!count || (cap && !out))
         return VNET_E_INVALID_ARGUMENT;
     LOCKED(d, list(d, out, cap, count));
+}
+
+static int queue_debug(vnet_dpu *d, uint32_t handle, vnet_queue_debug *out, uint32_t cap, uint32_t *count)
+{
+    struct ctl_args a = {handle, 0, 0, 0};
+    void *p;
+    uint32_t n;
+    int rc = call(d, CTL_QUEUE_DEBUG, &a, sizeof a, &p, &n, NULL);
+    if (rc)
+        return rc;
+    if (n % sizeof(vnet_queue_debug)) {
+        free(p);
+        d->broken = true;
+        return fail(d, VNET_E_DPU_UNAVAILABLE, "the DPU's queue state is not a whole number of entries");
+    }
+    uint32_t total = n / (uint32_t)sizeof(vnet_queue_debug);
+    if (out && cap)
+        memcpy(out, p, (size_t)(total < cap ? total : cap) * sizeof(vnet_queue_debug));
+    free(p);
+    *count = total;
+    return VNET_OK;
+}
+
+int vnet_fn_queue_debug(vnet_dpu *d, uint32_t handle, vnet_queue_debug *out, uint32_t cap, uint32_t *count)
+{
+    if (!count || (cap && !out))
+        return VNET_E_INVALID_ARGUMENT;
+    LOCKED(d, queue_debug(d, handle, out, cap, count));
+}
+
+static int capture_start(vnet_dpu *d, uint32_t handle, int32_t qid, uint32_t count, uint32_t snaplen, uint32_t *id)
+{
+    struct ctl_args a = {handle, (uint32_t)qid, count, snaplen}, r;
+    int rc = call_into(d, CTL_CAPTURE_START, &a, sizeof a, &r, sizeof r);
+    if (!rc)
+        *id = r.handle;
+    return rc;
+}
+
+int vnet_capture_start(vnet_dpu *d, uint32_t handle, int32_t qid, uint32_t count, uint32_t snaplen, uint32_t *id)
+{
+    if (!id)
+        return VNET_E_INVALID_ARGUMENT;
+    LOCKED(d, capture_start(d, handle, qid, count, snaplen, id));
+}
+
+/* Checks that a capture read is whole records before handing it out. */
+static bool records_whole(const uint8_t *p, uint32_t n)
+{
+    uint32_t at = 0;
+    while (at < n) {
+        if (n - at < sizeof(vnet_capture_rec))
+            return false;
+        vnet_capture_rec r;
+        memcpy(&r, p + at, sizeof r);
+        uint64_t size = sizeof r + (((uint64_t)r.incl_len + 7u) & ~(uint64_t)7u);
+        if (r.incl_len > r.orig_len || size > n - at)
+            return false;
+        at += (uint32_t)size;
+    }
+    return true;
+}
+
+static int capture_read(vnet_dpu *d, uint32_t id, void *buf, uint32_t cap, uint32_t *len, vnet_capture_state *st)
+{
+    struct ctl_args a = {id, cap, 0, 0};
+    void *p;
+    uint32_t n;
+    int rc = call(d, CTL_CAPTURE_READ, &a, sizeof a, &p, &n, NULL);
+    if (rc)
+        return rc;
+    if (n < sizeof *st || n - sizeof *st > cap || !records_whole((const uint8_t *)p + sizeof *st, n - (uint32_t)sizeof *st)) {
+        free(p);
+        d->broken = true;
+        return fail(d, VNET_E_DPU_UNAVAILABLE, "the DPU's capture read is malformed");
+    }
+    memcpy(st, p, sizeof *st);
+    *len = n - (uint32_t)sizeof *st;
+    memcpy(buf, (const uint8_t *)p + sizeof *st, *len);
+    free(p);
+    return VNET_OK;
+}
+
+int vnet_capture_read(vnet_dpu *d, uint32_t id, void *buf, uint32_t cap, uint32_t *len, vnet_capture_state *st)
+{
+    if (!len || !st || (cap && !buf))
+        return VNET_E_INVALID_ARGUMENT;
+    LOCKED(d, capture_read(d, id, buf, cap, len, st));
+}
+
+int vnet_capture_stop(vnet_dpu *d, uint32_t id)
+{
+    struct ctl_args a = {id, 0, 0, 0};
+    LOCKED(d, call_into(d, CTL_CAPTURE_STOP, &a, sizeof a, NULL, 0));
 }
 
 int vnet_dpu_set_idle_poll(vnet_dpu *d, uint32_t us)

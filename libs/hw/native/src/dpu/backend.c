@@ -1,4 +1,5 @@
 #include "backend.h"
+#include "copy.h"
 #include "notify.h"
 #include "rx.h"
 
@@ -15,6 +16,8 @@
 
 #define BURST 64
 #define MAX_FRAME 65536u
+#define FRAME_PREFETCH 4 /* TX frames asked for ahead of the one copied */
+#define GEN_SEQ_AT 42 /* the UDP payload: a sequence number per frame */
 
 static __thread uint8_t bounce[MAX_FRAME + 64];
 
@@ -158,13 +161,136 @@ void backend_tap_sync_hdr(struct dev *d)
     last_len = d->hdr_len;
 }
 
+static _Atomic bool ceiling;
+
+void backend_set_ceiling(bool on) { atomic_store_explicit(&ceiling, on, memory_order_relaxed); }
+
+static bool at_ceiling(void) { return atomic_load_explicit(&ceiling, memory_order_relaxed); }
+
+/* Copies a TX frame's bytes after the virtio-net header to dst. */
+static inline size_t frame_copy(uint8_t *dst, const struct tx_frame *f, size_t skip)
+{
+    if (f->iov[0].iov_len == skip + f->len) {
+        /* header and frame in one buffer, as most drivers send them */
+        mem_copy(dst, (const uint8_t *)f->iov[0].iov_base + skip, f->len);
+        return f->len;
+    }
+    size_t done = 0;
+    for (unsigned s = 0; s < f->niov; s++) {
+        const uint8_t *p = f->iov[s].iov_base;
+        size_t l = f->iov[s].iov_len;
+        if (skip >= l) {
+            skip -= l;
+            continue;
+        }
+        p += skip;
+        l -= skip;
+        skip = 0;
+        mem_copy(dst + done, p, l);
+        done += l;
+    }
+    return done;
+}
+
+static unsigned tap_to_rx(struct dev *d);
+
+/* Asks for the first line of frame i's bytes ahead of copying it, so that
+ * the lines of a burst travel from the driver's core together. */
+static void prefetch_frame(const struct tx_frame *f, unsigned i, unsigned n, size_t hdr_len)
+{
+    if (i < n)
+        __builtin_prefetch((const uint8_t *)f[i].iov[0].iov_base + (f[i].iov[0].iov_len > hdr_len ? hdr_len : 0));
+}
+
+/* Frames to the pair's RX queue, through the bounce buffer: as many at a
+ * time as it holds, each behind a zero virtio-net header. */
+static void echo_tx(struct dev *d, struct vq *q, const struct tx_frame *f, unsigned n)
+{
+    struct vq *rx = &d->vq[q->index - 1];
+    pthread_mutex_lock(&rx->lock);
+    if (!rx_ready(rx)) {
+        pthread_mutex_unlock(&rx->lock);
+        return;
+    }
+    struct rx_frame rf[RING_BURST];
+    unsigned k = 0, given = 0;
+    uint64_t dropped = 0;
+    size_t at = 0;
+    for (unsigned i = 0; i <= n; i++) {
+        size_t need = i < n ? d->hdr_len + f[i].len : 0;
+        if (k && (i == n || at + need > sizeof bounce)) {
+            unsigned g = 0, put = rx_put_burst(d, rx, rf, k, &g);
+            dropped += k - put;
+            given += g;
+            k = 0;
+            at = 0;
+        }
+        if (i == n)
+            break;
+        prefetch_frame(f, i + FRAME_PREFETCH, n, d->hdr_len);
+        memset(bounce + at, 0, d->hdr_len);
+        frame_copy(bounce + at + d->hdr_len, &f[i], d->hdr_len);
+        rf[k++] = (struct rx_frame){bounce + at, f[i].len, 0, 0};
+        at += need;
+    }
+    if (dropped)
+        CNT_ADD(rx->c->dropped, dropped);
+    notify_completed(rx, given);
+    CNT_SET(rx->c->hw_available_index, rx->ring.last_avail);
+    pthread_mutex_unlock(&rx->lock);
+}
+
+void backend_tx(struct dev *d, struct vq *q, const struct tx_frame *f, unsigned n)
+{
+    switch (d->backend) {
+    case VNET_BACKEND_TAP:
+        if (d->tap_fd < 0)
+            return;
+        backend_tap_sync_hdr(d);
+        for (unsigned i = 0; i < n; i++) {
+            if (writev(d->tap_fd, f[i].iov, f[i].niov) < 0) {
+                CNT_ADD(q->c->error_cqes, 1);
+                CNT_ADD(q->c->dropped, 1);
+            }
+        }
+        /* What the netdev has for the driver goes in between bursts too: a
+         * worker kept busy by a sending driver would otherwise leave the
+         * TAP unread until its budget runs out, and the kernel drops what
+         * it cannot queue. The TAP feeds RX queue 0, this queue's pair. */
+        if (q->index == 1)
+            tap_to_rx(d);
+        return;
+    case VNET_BACKEND_ECHO:
+        echo_tx(d, q, f, n);
+        return;
+    default:
+        /* Out of the driver's memory as a representor takes it, then
+         * dropped: every byte is read, as a receiving side would. */
+        if (at_ceiling())
+            return;
+        for (unsigned i = 0; i < FRAME_PREFETCH; i++)
+            prefetch_frame(f, i, n, d->hdr_len);
+        for (unsigned i = 0; i < n; i++) {
+            prefetch_frame(f, i + FRAME_PREFETCH, n, d->hdr_len);
+            frame_copy(bounce, &f[i], d->hdr_len);
+        }
+        return;
+    }
+}
+
+static ssize_t tap_readv(void *ctx, const struct iovec *iov, int n)
+{
+    const struct dev *d = ctx;
+    return readv(d->tap_fd, iov, n);
+}
+
 /* Moves frames from the TAP into RX queue 0 while the driver has room;
  * without room, stops reading (the kernel queues or drops) until the driver
  * posts buffers and kicks. Caller holds d->rw. */
 static unsigned tap_to_rx(struct dev *d)
 {
     struct vq *rx = &d->vq[0];
-    unsigned done = 0;
+    unsigned done = 0, given = 0;
     pthread_mutex_lock(&rx->lock);
     backend_tap_sync_hdr(d);
     while (done < BURST && d->tap_fd >= 0) {
@@ -173,13 +299,13 @@ static unsigned tap_to_rx(struct dev *d)
                 d->tap_armed = false;
             break;
         }
-        ssize_t n = read(d->tap_fd, bounce, sizeof bounce);
-        if (n <= (ssize_t)d->hdr_len)
+        /* Straight into the driver's buffer; the bounce buffer only
+         * catches a frame larger than it. */
+        if (rx_read(d, rx, tap_readv, d, bounce, sizeof bounce, &given) <= 0)
             break;
-        if (rx_put(d, rx, bounce, bounce + d->hdr_len, (size_t)n - d->hdr_len) == 0)
-            done++;
+        done++;
     }
-    notify_completed(rx, done);
+    notify_completed(rx, given);
     CNT_SET(rx->c->hw_available_index, rx->ring.last_avail);
     pthread_mutex_unlock(&rx->lock);
     return done;
@@ -228,26 +354,38 @@ static size_t gen_frame(struct dev *d, uint8_t *f)
     f[34] = 0x13, f[35] = 0x88, f[36] = 0x13, f[37] = 0x89; /* ports 5000 -> 5001 */
     f[38] = (uint8_t)(udp_len >> 8);
     f[39] = (uint8_t)udp_len;
-    memcpy(f + 42, &d->gen_seq, sizeof d->gen_seq);
     return len;
 }
 
 unsigned backend_gen_burst(struct dev *d, struct vq *rx)
 {
-    unsigned done = 0;
-    uint8_t hdr[RX_HDR_MAX];
-    memset(hdr, 0, sizeof hdr);
-    /* The frame is built once per burst; only its sequence number changes. */
-    size_t len = gen_frame(d, bounce);
-    while (done < BURST && rx_ready(rx)) {
-        memcpy(bounce + 42, &d->gen_seq, sizeof d->gen_seq);
-        if (rx_put(d, rx, hdr, bounce, len)) {
-            CNT_ADD(rx->c->dropped, (uint64_t)-1); /* the generator only offers what fits */
-            break;
-        }
-        d->gen_seq++;
-        done++;
-    }
-    notify_completed(rx, done);
+    if (!rx_ready(rx))
+        return 0;
+    /* The frame is built once per burst behind a zero header; each copy
+     * gets its own sequence number. */
+    memset(bounce, 0, d->hdr_len);
+    size_t len = gen_frame(d, bounce + d->hdr_len);
+    const uint8_t *data = at_ceiling() ? NULL : bounce;
+    struct rx_frame f[RING_BURST];
+    for (unsigned i = 0; i < RING_BURST; i++)
+        f[i] = (struct rx_frame){data, (uint32_t)len, GEN_SEQ_AT, d->gen_seq + i};
+    unsigned given = 0, done = rx_put_burst(d, rx, f, RING_BURST, &given);
+    d->gen_seq += done;
+    notify_completed(rx, given);
     return done;
+}
+
+void backend_tap_mtu(struct dev *d)
+{
+    int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (s < 0)
+        return;
+    struct ifreq r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.ifr_name, IFNAMSIZ, "%s", d->sf_rep);
+    pthread_mutex_lock(&d->cfg);
+    r.ifr_mtu = d->mtu;
+    pthread_mutex_unlock(&d->cfg);
+    ioctl(s, SIOCSIFMTU, &r);
+    close(s);
 }

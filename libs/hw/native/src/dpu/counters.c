@@ -69,3 +69,8 @@ void counters_publish(struct counters *c, uint32_t pos, uint32_t handle, uint16_
 
 void counters_release(struct counters *c, uint32_t pos) { __atomic_store_n(&c->dir[pos].handle, 0, __ATOMIC_RELEASE); }
 
+void counters_heartbeat(struct counters *c)
+{
+    uint32_t now = shm_now_ms();
+    __atomic_store_n(&c->hdr->heartbeat_ms, now ? now : 1u, __ATOMIC_RELEASE);
+}

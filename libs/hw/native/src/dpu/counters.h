@@ -30,5 +30,7 @@ vnet_queue_counters *counters_claim(struct counters *c, uint32_t pos);
 void counters_publish(struct counters *c, uint32_t pos, uint32_t handle, uint16_t nq);
 /* The position is empty again (its slots may be reused). */
 void counters_release(struct counters *c, uint32_t pos);
+/* The control loop is alive: stores the heartbeat (shm.h). */
+void counters_heartbeat(struct counters *c);
 
 #endif

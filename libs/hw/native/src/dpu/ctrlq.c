@@ -1,4 +1,5 @@
 #include "ctrlq.h"
+#include "debug.h"
 #include "notify.h"
 
 #include <linux/virtio_net.h>
@@ -48,6 +49,7 @@ unsigned ctrlq_burst(struct dev *d, struct vq *q)
         if (r == RING_EMPTY)
             break;
         if (r == RING_E_HEAD) {
+            vq_note_broken(q);
             q->broken = true;
             CNT_SET(q->c->broken, 1);
             CNT_ADD(q->c->bad_desc_errors, 1);
@@ -59,6 +61,10 @@ unsigned ctrlq_burst(struct dev *d, struct vq *q)
         done++;
         if (r < 0 || !c.nout || !c.nin) {
             CNT_ADD(q->c->bad_desc_errors, 1);
+            if (r < 0)
+                vq_note_chain(q, c.id, r);
+            else
+                vq_note_error(q, c.id, VNET_DESC_E_DESCRIPTOR, "a control command needs readable and writable buffers");
             ring_give(&q->ring, &c, 0);
             continue;
         }

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #define BUDGET_NS 500000ull /* then give the worker to other queues */
+/* How long a worker waits after finding nothing before it looks again. */
+#define BACKOFF_NS 5000ull
 
 static uint64_t now_ns(void)
 {
@@ -25,6 +27,17 @@ enum queue_type datapath_queue_type(const struct dev *d, uint16_t i)
 
 void datapath_stop_queue(struct vq *q) { notify_flush(q); }
 
+struct worker *datapath_pick_worker(struct dev *d, const struct vq *q)
+{
+    struct engine *e = d->env->eng;
+    const struct vq *first = &d->vq[0];
+    /* Pairs spread over the workers so that a device's queue pairs run in
+     * parallel, each pair on one worker (echo takes both of a pair's locks). */
+    if (q != first && first->worker >= 0 && e->nworkers)
+        return engine_worker(e, (int)(((uint32_t)first->worker + q->index / 2u) % e->nworkers));
+    return engine_pick(e);
+}
+
 bool datapath_check_faults(struct dev *d)
 {
     uint32_t faults = atomic_load_explicit(&d->mem_faults, memory_order_acquire);
@@ -38,11 +51,11 @@ bool datapath_check_faults(struct dev *d)
     return true;
 }
 
-static unsigned burst(struct dev *d, struct vq *q, enum queue_type t)
+static unsigned burst(struct dev *d, struct vq *q, enum queue_type t, size_t max_frame)
 {
     switch (t) {
     case QUEUE_TX:
-        return tx_burst(d, q);
+        return tx_burst(d, q, max_frame);
     case QUEUE_CTRL:
         return ctrlq_burst(d, q);
     case QUEUE_RX:
@@ -51,6 +64,33 @@ static unsigned burst(struct dev *d, struct vq *q, enum queue_type t)
         return 0;
     }
     return 0;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#else
+    __asm__ volatile("" ::: "memory");
+#endif
+}
+
+/*
+ * Waits a little before looking at an empty ring again. Each look reads
+ * the lines the driver is writing (the avail index, the next descriptor's
+ * flags); looking without pause moves them between the cores again and
+ * again while the driver fills a burst, and the driver slows down. A frame
+ * that comes meanwhile waits at most BACKOFF_NS.
+ */
+static void backoff(void)
+{
+    const uint64_t until = now_ns() + BACKOFF_NS;
+    do {
+        for (int i = 0; i < 16; i++)
+            cpu_relax();
+    } while (now_ns() < until);
 }
 
 /* Counts the driver's kicks, not the ones the device wrote itself. */
@@ -98,9 +138,10 @@ void datapath_kick_ready(struct evsrc *src, uint32_t events)
     }
     uint64_t start = now_ns(), idle_since = 0;
     const uint64_t idle_poll = atomic_load_explicit(&d->env->idle_poll_ns, memory_order_relaxed);
+    const size_t max_frame = t == QUEUE_TX ? tx_max_frame(d) : 0;
     ring_set_kick_wanted(&q->ring, false);
     for (;;) {
-        unsigned n = burst(d, q, t);
+        unsigned n = burst(d, q, t, max_frame);
         if (datapath_check_faults(d))
             q->broken = true;
         if (q->broken)
@@ -126,6 +167,8 @@ void datapath_kick_ready(struct evsrc *src, uint32_t events)
                 nudge(q);
             break;
         }
+        if (!n)
+            backoff();
     }
     if (q->broken) {
         CNT_SET(q->c->broken, 1);

@@ -17,6 +17,11 @@ enum queue_type { QUEUE_RX, QUEUE_TX, QUEUE_CTRL };
 
 enum queue_type datapath_queue_type(const struct dev *d, uint16_t index);
 
+/* The worker a queue is served by when it first starts: a queue pair's
+ * RX and TX queues share one, the device's next pairs take the next
+ * workers, and devices start at the next worker round robin. */
+struct worker *datapath_pick_worker(struct dev *d, const struct vq *q);
+
 /* The kick eventfd's event source. */
 void datapath_kick_ready(struct evsrc *src, uint32_t events);
 

@@ -33,6 +33,16 @@
 
 struct dev;
 
+/* The last descriptor errors of a queue (virtnet debug), newest at
+ * e[(next - 1) % VNET_QUEUE_ERRORS]. Written and read under the queue's lock. */
+struct vq_errors {
+    vnet_desc_error e[VNET_QUEUE_ERRORS];
+    uint32_t next;
+    uint64_t total;
+};
+
+struct capture;
+
 struct vq {
     pthread_mutex_t lock;
     struct dev *dev;
@@ -57,6 +67,7 @@ struct vq {
     uint32_t uncalled; /* completions the driver has not been notified of */
     uint32_t nudges;   /* kicks the device wrote itself: not counted as the driver's */
     vnet_queue_counters *c; /* in the shared counters segment */
+    struct vq_errors errors;
 };
 
 struct conn_in {
@@ -122,6 +133,9 @@ struct dev {
     uint64_t device_features;
     _Atomic uint64_t protocol_errors;
     _Atomic uint64_t connections;
+    /* A running frame capture (capture.h), or NULL: set and cleared with rw
+     * held for writing, read by the data path under rw held for reading. */
+    struct capture *_Atomic cap;
 };
 
 /* Sets the one-line note the controller shows for the device (truncated). */

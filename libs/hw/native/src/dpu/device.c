@@ -56,6 +56,7 @@ struct dev *device_new(struct dev_env *env, const vnet_fn_info *info, vnet_queue
 void device_set_config(struct dev *d, const vnet_fn_info *info)
 {
     pthread_mutex_lock(&d->cfg);
+    bool mtu_changed = d->mtu != info->mtu;
     memcpy(d->mac, info->mac, 6);
     d->mtu = info->mtu;
     d->max_pairs = info->max_queue_pairs;
@@ -64,6 +65,8 @@ void device_set_config(struct dev *d, const vnet_fn_info *info)
     d->speed = info->speed_mbps;
     d->device_features = info->device_features;
     pthread_mutex_unlock(&d->cfg);
+    if (mtu_changed && d->tap_fd >= 0)
+        backend_tap_mtu(d);
     for (uint16_t i = 0; i < d->nq; i++) {
         struct vq *q = &d->vq[i];
         pthread_mutex_lock(&q->lock);

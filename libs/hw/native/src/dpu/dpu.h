@@ -45,6 +45,8 @@ void dpu_params(struct dpu *dpu, vnet_start_params *out);
 uint32_t dpu_function_count(struct dpu *dpu);
 /* The counters segment (proto/shm.h) and its size, for clients to map. */
 int dpu_counters_fd(struct dpu *dpu);
+/* The control loop is alive (the counters segment's heartbeat). */
+void dpu_heartbeat(struct dpu *dpu);
 
 int dpu_fn_create(struct dpu *dpu, const vnet_fn_spec *spec, vnet_fn_info *out);
 int dpu_fn_destroy(struct dpu *dpu, uint32_t handle);
@@ -61,5 +63,16 @@ int dpu_fn_driver_write_status(struct dpu *dpu, uint32_t handle, uint8_t status)
 int dpu_fn_driver_write_features(struct dpu *dpu, uint32_t handle, uint64_t features);
 /* Every queue of every function, from the counters segment. */
 int dpu_counters_snapshot(struct dpu *dpu, vnet_queue_counters *out, uint32_t cap, uint32_t *count);
+
+/* virtnet debug: each queue's ring state (count = the function's queues;
+ * filled when cap is enough). */
+int dpu_queue_debug(struct dpu *dpu, uint32_t handle, vnet_queue_debug *out, uint32_t cap, uint32_t *count);
+/* Frame captures (capture.h), owned by `owner` (a client of the control
+ * socket: its captures end with its connection). */
+#define DPU_MAX_CAPTURES 16
+int dpu_capture_start(struct dpu *dpu, uint32_t handle, int32_t qid, uint32_t count, uint32_t snaplen, int owner, uint32_t *id);
+int dpu_capture_read(struct dpu *dpu, uint32_t id, void *out, size_t cap, size_t *len, vnet_capture_state *st);
+int dpu_capture_stop(struct dpu *dpu, uint32_t id);
+void dpu_capture_drop_owner(struct dpu *dpu, int owner);
 
 #endif

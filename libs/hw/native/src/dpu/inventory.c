@@ -4,7 +4,9 @@
  * modify rules, and each function's device on the data path.
  */
 #include "dpu.h"
+#include "capture.h"
 #include "counters.h"
+#include "debug.h"
 #include "device.h"
 #include "engine.h"
 #include "proto/abi.h"
@@ -41,6 +43,14 @@
     (VNET_BIT(VIRTIO_NET_F_CTRL_RX) | VNET_BIT(VIRTIO_NET_F_CTRL_VLAN) |                       \
      VNET_BIT(VIRTIO_NET_F_GUEST_ANNOUNCE) | F_MQ | VNET_BIT(VIRTIO_NET_F_CTRL_MAC_ADDR))
 
+/* A capture and the function it watches (handle 0 once the function went). */
+struct cap_slot {
+    uint32_t id; /* 0: free */
+    uint32_t handle;
+    int owner;
+    struct capture *c;
+};
+
 struct fn {
     vnet_fn_info info;
     uint32_t pos; /* position in the counters segment */
@@ -63,6 +73,9 @@ struct dpu {
     struct dev_env env;
     int retry_fd; /* client mode: a 1 s timer on the control thread */
     struct evsrc retry_src;
+    /* frame captures (virtnet debug capture), owned by the client that started them */
+    struct cap_slot caps[DPU_MAX_CAPTURES];
+    uint32_t next_cap_id;
 };
 
 /* Records the message of a failure and returns its code, so that every
@@ -191,10 +204,15 @@ static void fn_free(struct dpu *dpu, struct fn *fn, bool keep)
     free(fn);
 }
 
+static void cap_close(struct dpu *dpu, struct cap_slot *slot);
+
 void dpu_destroy(struct dpu *dpu, bool power_off)
 {
     if (!dpu)
         return;
+    for (int i = 0; i < DPU_MAX_CAPTURES; i++)
+        if (dpu->caps[i].id)
+            cap_close(dpu, &dpu->caps[i]);
     if (dpu->retry_fd >= 0) {
         /* The retry tick walks the slots: no tick may run while they go. */
         engine_unwatch(&dpu->eng.ctl, dpu->retry_fd);
@@ -245,6 +263,8 @@ uint32_t dpu_function_count(struct dpu *dpu)
 }
 
 int dpu_counters_fd(struct dpu *dpu) { return dpu->counters.fd; }
+
+void dpu_heartbeat(struct dpu *dpu) { counters_heartbeat(&dpu->counters); }
 
 static struct fn *lookup(struct dpu *dpu, uint32_t handle)
 {
@@ -598,7 +618,19 @@ int dpu_fn_destroy(struct dpu *dpu, uint32_t handle)
         return rc;
     dpu->slots[handle - 1] = NULL;
     dpu->live--;
+    bool captured = false;
+    for (int i = 0; i < DPU_MAX_CAPTURES; i++)
+        if (dpu->caps[i].id && dpu->caps[i].handle == handle) {
+            dpu->caps[i].handle = 0; /* readable until stopped, with no more frames */
+            capture_end(dpu->caps[i].c);
+            captured = true;
+        }
     pthread_mutex_unlock(&dpu->lock);
+    if (captured) {
+        pthread_rwlock_wrlock(&fn->dev->rw);
+        capture_detach(fn->dev);
+        pthread_rwlock_unlock(&fn->dev->rw);
+    }
     fn_free(dpu, fn, false); /* without the lock: the data path may need it to finish */
     return VNET_OK;
 }
@@ -708,6 +740,117 @@ int dpu_fn_query(struct dpu *dpu, uint32_t handle, vnet_fn_info *out)
     fill(fn, out);
     pthread_mutex_unlock(&dpu->lock);
     return VNET_OK;
+}
+
+int dpu_queue_debug(struct dpu *dpu, uint32_t handle, vnet_queue_debug *out, uint32_t cap, uint32_t *count)
+{
+    if (!count || (cap && !out))
+        return VNET_E_INVALID_ARGUMENT;
+    struct fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
+    *count = fn->dev->nq;
+    if (cap >= fn->dev->nq)
+        device_queue_debug(fn->dev, out);
+    pthread_mutex_unlock(&dpu->lock);
+    return VNET_OK;
+}
+
+static struct cap_slot *cap_find(struct dpu *dpu, uint32_t id)
+{
+    for (int i = 0; i < DPU_MAX_CAPTURES; i++)
+        if (id && dpu->caps[i].id == id)
+            return &dpu->caps[i];
+    return NULL;
+}
+
+int dpu_capture_start(struct dpu *dpu, uint32_t handle, int32_t qid, uint32_t count, uint32_t snaplen, int owner, uint32_t *id)
+{
+    struct fn *fn;
+    int rc = acquire(dpu, handle, &fn);
+    if (rc)
+        return rc;
+    struct cap_slot *slot = NULL;
+    for (int i = 0; i < DPU_MAX_CAPTURES && !slot; i++)
+        if (!dpu->caps[i].id)
+            slot = &dpu->caps[i];
+    if (qid < -1 || qid >= (int32_t)fn->dev->nq)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "queue %d does not exist: the function has %u queues", qid, fn->dev->nq);
+    else if (!count)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "a capture needs a count of at least 1");
+    else if (snaplen < 64 || snaplen > 65535)
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "snap length %u is outside [64, 65535]", snaplen);
+    else if (!slot)
+        rc = fail(dpu, VNET_E_NO_MEMORY, "%d captures run already", DPU_MAX_CAPTURES);
+    if (rc) {
+        pthread_mutex_unlock(&dpu->lock);
+        return rc;
+    }
+    uint32_t cid = ++dpu->next_cap_id ? dpu->next_cap_id : ++dpu->next_cap_id;
+    pthread_rwlock_wrlock(&fn->dev->rw);
+    int e = capture_attach(fn->dev, cid, qid, count, snaplen);
+    pthread_rwlock_unlock(&fn->dev->rw);
+    if (e == -EBUSY)
+        rc = fail(dpu, VNET_E_PORT_IN_USE, "a capture of this function runs already");
+    else if (e)
+        rc = fail(dpu, VNET_E_NO_MEMORY, "no memory for the capture");
+    else {
+        *slot = (struct cap_slot){cid, handle, owner, dev_capture(fn->dev)};
+        *id = cid;
+    }
+    pthread_mutex_unlock(&dpu->lock);
+    return rc;
+}
+
+int dpu_capture_read(struct dpu *dpu, uint32_t id, void *out, size_t cap, size_t *len, vnet_capture_state *st)
+{
+    pthread_mutex_lock(&dpu->lock);
+    struct cap_slot *slot = cap_find(dpu, id);
+    int rc = VNET_OK;
+    if (!slot)
+        rc = fail(dpu, VNET_E_NOT_FOUND, "no capture with id %u", id);
+    else
+        *len = capture_drain(slot->c, out, cap, st);
+    pthread_mutex_unlock(&dpu->lock);
+    return rc;
+}
+
+/* Ends a capture and frees it. Caller holds dpu->lock. */
+static void cap_close(struct dpu *dpu, struct cap_slot *slot)
+{
+    if (slot->handle) {
+        struct fn *fn = lookup(dpu, slot->handle);
+        if (fn) {
+            pthread_rwlock_wrlock(&fn->dev->rw);
+            capture_detach(fn->dev);
+            pthread_rwlock_unlock(&fn->dev->rw);
+        }
+    }
+    capture_free(slot->c);
+    memset(slot, 0, sizeof *slot);
+}
+
+int dpu_capture_stop(struct dpu *dpu, uint32_t id)
+{
+    pthread_mutex_lock(&dpu->lock);
+    struct cap_slot *slot = cap_find(dpu, id);
+    int rc = VNET_OK;
+    if (!slot)
+        rc = fail(dpu, VNET_E_NOT_FOUND, "no capture with id %u", id);
+    else
+        cap_close(dpu, slot);
+    pthread_mutex_unlock(&dpu->lock);
+    return rc;
+}
+
+void dpu_capture_drop_owner(struct dpu *dpu, int owner)
+{
+    pthread_mutex_lock(&dpu->lock);
+    for (int i = 0; i < DPU_MAX_CAPTURES; i++)
+        if (dpu->caps[i].id && dpu->caps[i].owner == owner)
+            cap_close(dpu, &dpu->caps[i]);
+    pthread_mutex_unlock(&dpu->lock);
 }
 
 int dpu_fn_list(struct dpu *dpu, vnet_fn_info *out, uint32_t cap, uint32_t *count)

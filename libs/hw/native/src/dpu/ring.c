@@ -37,37 +37,70 @@ int ring_attach(struct ring *r, const struct mem_table *m, uint16_t num, bool pa
     return r->desc && r->avail && r->used ? RING_ATTACHED : RING_E_OUTSIDE;
 }
 
+/* Where one chain's segments go while it is walked. */
+struct walk {
+    struct iovec *iov; /* room for CHAIN_MAX_SEGS */
+    uint16_t ndesc;
+    uint16_t nout;
+    uint16_t nin;
+    uint16_t id;
+    uint64_t out_len;
+    uint64_t in_len;
+};
+
 /* Adds one descriptor's buffer to the chain. Device-readable segments must
  * all come before device-writable ones (2.7.4.2, 2.8.4.2). */
-static int add_seg(struct chain *c, const struct mem_table *m, uint64_t addr, uint32_t len,
-                   uint16_t flags)
+static int add_seg(struct walk *w, const struct mem_table *m, uint64_t addr, uint32_t len, uint16_t flags)
 {
     if (flags & VRING_DESC_F_INDIRECT) /* VIRTIO_F_INDIRECT_DESC is never offered */
         return RING_E_DESC;
     if (len == 0)
         return RING_E_DESC;
     bool writable = flags & VRING_DESC_F_WRITE;
-    if (!writable && c->nin)
+    if (!writable && w->nin)
         return RING_E_DESC;
-    if (c->nout + c->nin >= CHAIN_MAX_SEGS)
+    if (w->nout + w->nin >= CHAIN_MAX_SEGS)
         return RING_E_CHAIN;
     void *p = mem_gpa(m, addr, len);
     if (!p)
         return RING_E_ADDR;
-    struct iovec *v = &c->iov[c->nout + c->nin];
+    struct iovec *v = &w->iov[w->nout + w->nin];
     v->iov_base = p;
     v->iov_len = len;
     if (writable) {
-        c->nin++;
-        c->in_len += len;
+        w->nin++;
+        w->in_len += len;
     } else {
-        c->nout++;
-        c->out_len += len;
+        w->nout++;
+        w->out_len += len;
     }
     return RING_GOT;
 }
 
-static int take_split(struct ring *r, const struct mem_table *m, struct chain *c)
+/* Walks the split chain at `head` (already checked to be inside the ring). */
+static int walk_split(const struct ring *r, const struct mem_table *m, uint16_t head, struct walk *w)
+{
+    w->id = head;
+    uint16_t i = head;
+    int rc = RING_GOT;
+    for (;;) {
+        struct vring_desc d;
+        memcpy(&d, &r->desc[i], sizeof d);
+        w->ndesc++;
+        if (w->ndesc > r->num)
+            return RING_E_CHAIN; /* a loop: more descriptors than the ring holds */
+        if (rc == RING_GOT)
+            rc = add_seg(w, m, d.addr, d.len, d.flags);
+        if (!(d.flags & VRING_DESC_F_NEXT))
+            break;
+        if (d.next >= r->num)
+            return RING_E_DESC;
+        i = d.next;
+    }
+    return rc;
+}
+
+static int take_split(struct ring *r, const struct mem_table *m, struct walk *w)
 {
     uint16_t avail_idx = LOAD_ACQ(&r->avail[1]);
     if (avail_idx == r->last_avail)
@@ -80,37 +113,19 @@ static int take_split(struct ring *r, const struct mem_table *m, struct chain *c
     if (head >= r->num)
         return RING_E_HEAD;
     r->last_avail++;
-    c->id = head;
-    uint16_t i = head;
-    int rc = RING_GOT;
-    for (;;) {
-        struct vring_desc d;
-        memcpy(&d, &r->desc[i], sizeof d);
-        c->ndesc++;
-        if (c->ndesc > r->num)
-            return RING_E_CHAIN; /* a loop: more descriptors than the ring holds */
-        if (rc == RING_GOT)
-            rc = add_seg(c, m, d.addr, d.len, d.flags);
-        if (!(d.flags & VRING_DESC_F_NEXT))
-            break;
-        if (d.next >= r->num)
-            return RING_E_DESC;
-        i = d.next;
-    }
-    return rc;
+    return walk_split(r, m, head, w);
 }
 
-static bool packed_is_avail(const struct ring *r, uint16_t flags)
+static bool packed_is_avail(bool wrap, uint16_t flags)
 {
     bool avail = flags & PACKED_F_AVAIL, used = flags & PACKED_F_USED;
-    return avail == r->avail_wrap && used != r->avail_wrap;
+    return avail == wrap && used != wrap;
 }
 
-static int take_packed(struct ring *r, const struct mem_table *m, struct chain *c)
+/* Walks the packed chain at last_avail, whose first flags the caller read
+ * (with acquire) and found available. */
+static int walk_packed(struct ring *r, const struct mem_table *m, uint16_t flags, struct walk *w)
 {
-    uint16_t flags = LOAD_ACQ(&r->pdesc[r->last_avail].flags);
-    if (!packed_is_avail(r, flags))
-        return RING_EMPTY;
     int rc = RING_GOT;
     uint16_t pos = r->last_avail;
     bool wrap = r->avail_wrap;
@@ -118,23 +133,22 @@ static int take_packed(struct ring *r, const struct mem_table *m, struct chain *
         struct vring_packed_desc d;
         memcpy(&d, &r->pdesc[pos], sizeof d);
         d.flags = flags;
-        c->ndesc++;
-        c->id = d.id; /* the buffer id is the last descriptor's */
+        w->ndesc++;
+        w->id = d.id; /* the buffer id is the last descriptor's */
         if (rc == RING_GOT)
-            rc = add_seg(c, m, d.addr, d.len, d.flags);
+            rc = add_seg(w, m, d.addr, d.len, d.flags);
         if (++pos == r->num) {
             pos = 0;
             wrap = !wrap;
         }
         if (!(d.flags & VRING_DESC_F_NEXT))
             break;
-        if (c->ndesc >= r->num) {
+        if (w->ndesc >= r->num) {
             rc = RING_E_CHAIN;
             break;
         }
         flags = LOAD_ACQ(&r->pdesc[pos].flags);
-        bool avail = flags & PACKED_F_AVAIL, used = flags & PACKED_F_USED;
-        if (avail != wrap || used == wrap) {
+        if (!packed_is_avail(wrap, flags)) {
             /* The driver marked NEXT but has not made the rest available:
              * a malformed chain; take what was walked. */
             rc = RING_E_DESC;
@@ -146,28 +160,265 @@ static int take_packed(struct ring *r, const struct mem_table *m, struct chain *
     return rc;
 }
 
-int ring_take(struct ring *r, const struct mem_table *m, struct chain *c)
+static int take_packed(struct ring *r, const struct mem_table *m, struct walk *w)
 {
-    c->id = 0;
-    c->ndesc = 0;
-    c->nout = c->nin = 0;
-    c->out_len = c->in_len = 0;
-    if (!r->num)
+    uint16_t flags = LOAD_ACQ(&r->pdesc[r->last_avail].flags);
+    if (!packed_is_avail(r->avail_wrap, flags))
         return RING_EMPTY;
-    return r->packed ? take_packed(r, m, c) : take_split(r, m, c);
+    return walk_packed(r, m, flags, w);
 }
 
-void ring_give(struct ring *r, const struct chain *c, uint32_t written)
+int ring_take(struct ring *r, const struct mem_table *m, struct chain *c)
+{
+    struct walk w = {.iov = c->iov};
+    int rc = RING_EMPTY;
+    if (r->num)
+        rc = r->packed ? take_packed(r, m, &w) : take_split(r, m, &w);
+    c->id = w.id;
+    c->ndesc = w.ndesc;
+    c->nout = w.nout;
+    c->nin = w.nin;
+    c->out_len = w.out_len;
+    c->in_len = w.in_len;
+    return rc;
+}
+
+/* Records a walked chain as the burst's next. */
+static void burst_add(struct burst *b, const struct walk *w, int rc)
+{
+    struct burst_chain *c = &b->c[b->n++];
+    c->id = w->id;
+    c->ndesc = w->ndesc;
+    c->nout = w->nout;
+    c->nin = w->nin;
+    c->seg = b->nseg;
+    c->rc = (int16_t)rc;
+    c->len = w->out_len + w->in_len;
+    b->nseg = (uint16_t)(b->nseg + w->nout + w->nin);
+}
+
+/* The driver's first memory region, read once per burst: a front-end
+ * shares one or a few, and nearly every buffer is in the first. */
+struct region0 {
+    uint64_t gpa;
+    uint64_t size; /* 0 when there is none */
+    uint8_t *host;
+};
+
+static inline struct region0 region0_of(const struct mem_table *m)
+{
+    struct region0 z = {0, 0, NULL};
+    if (m->n)
+        z = (struct region0){m->r[0].gpa, m->r[0].size, m->r[0].host};
+    return z;
+}
+
+/* The driver's memory for [gpa, gpa + len), as mem_gpa finds it. */
+static inline void *xlate(const struct mem_table *m, struct region0 z, uint64_t gpa, uint32_t len)
+{
+    /* below the region, off wraps past its size; off + len cannot wrap
+     * (a region is at most 2^40 bytes, len under 2^32) */
+    uint64_t off = gpa - z.gpa;
+    if (off < z.size && off + len <= z.size && len)
+        return z.host + off;
+    return mem_gpa(m, gpa, len);
+}
+
+/*
+ * Records a chain of one descriptor, the common one, without a walk: the
+ * same checks as add_seg (no indirect, no zero length, inside the
+ * driver's memory), into c, its buffer into *v. Returns the segments it
+ * used (0 or 1). The caller keeps the burst's counts in locals: stores
+ * through c may alias them, which would make every chain reload them.
+ */
+static inline unsigned chain_one(struct burst_chain *c, struct iovec *v, unsigned seg, const struct mem_table *m,
+                                 struct region0 z, uint16_t id, uint64_t addr, uint32_t len, uint16_t flags)
+{
+    c->id = id;
+    c->ndesc = 1;
+    c->seg = (uint16_t)seg;
+    void *p = (flags & VRING_DESC_F_INDIRECT) ? NULL : xlate(m, z, addr, len);
+    if (!p) {
+        c->nout = c->nin = 0;
+        c->len = 0;
+        c->rc = (int16_t)((flags & VRING_DESC_F_INDIRECT) || !len ? RING_E_DESC : RING_E_ADDR);
+        return 0;
+    }
+    bool writable = flags & VRING_DESC_F_WRITE;
+    c->nin = writable;
+    c->nout = !writable;
+    c->len = len;
+    c->rc = RING_GOT;
+    v->iov_base = p;
+    v->iov_len = len;
+    return 1;
+}
+
+static bool burst_has_room(const struct burst *b) { return b->nseg + CHAIN_MAX_SEGS <= BURST_SEGS; }
+
+static void burst_split(struct ring *r, const struct mem_table *m, struct burst *b, unsigned max)
+{
+    uint16_t avail_idx = LOAD_ACQ(&r->avail[1]);
+    uint16_t pending = (uint16_t)(avail_idx - r->last_avail);
+    if (!pending)
+        return;
+    if (pending > r->num) {
+        b->stop = RING_E_HEAD; /* as in take_split */
+        return;
+    }
+    unsigned n = pending < max ? pending : max;
+    const uint16_t mask = (uint16_t)(r->num - 1);
+    /* The heads first, each read once, and their descriptors prefetched
+     * while the first ones are checked. */
+    uint16_t heads[RING_BURST];
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t h = __atomic_load_n(&r->avail[2 + ((r->last_avail + i) & mask)], __ATOMIC_RELAXED);
+        if (h >= r->num) {
+            n = i;
+            b->stop = RING_E_HEAD;
+            break;
+        }
+        heads[i] = h;
+        __builtin_prefetch(&r->desc[h]);
+    }
+    const struct region0 z = region0_of(m);
+    unsigned i = 0, nc = b->n, nseg = b->nseg;
+    for (; i < n && nseg + CHAIN_MAX_SEGS <= BURST_SEGS; i++) {
+        struct vring_desc d;
+        memcpy(&d, &r->desc[heads[i]], sizeof d);
+        if (!(d.flags & VRING_DESC_F_NEXT)) {
+            nseg += chain_one(&b->c[nc++], &b->seg[nseg], nseg, m, z, heads[i], d.addr, d.len, d.flags);
+            continue;
+        }
+        struct walk w = {.iov = &b->seg[nseg]};
+        int rc = walk_split(r, m, heads[i], &w);
+        b->n = (uint16_t)nc;
+        b->nseg = (uint16_t)nseg;
+        burst_add(b, &w, rc);
+        nc = b->n;
+        nseg = b->nseg;
+    }
+    b->n = (uint16_t)nc;
+    b->nseg = (uint16_t)nseg;
+    r->last_avail = (uint16_t)(r->last_avail + i);
+    if (i < n)
+        b->stop = RING_EMPTY; /* out of segments, not a broken ring */
+}
+
+#define PACKED_LINE 4u /* descriptors in a 64-byte cache line */
+
+/* Four single-descriptor chains at an aligned slot, checked at once;
+ * false (nothing taken) when any of them is not one. */
+static bool burst_packed_line(struct ring *r, const struct mem_table *m, struct region0 z, struct burst *b)
+{
+    uint16_t pos = r->last_avail;
+    const struct vring_packed_desc *line = &r->pdesc[pos];
+    const uint16_t want = r->avail_wrap ? PACKED_F_AVAIL : PACKED_F_USED;
+    const uint16_t look = PACKED_F_AVAIL | PACKED_F_USED | VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT;
+    uint16_t flags[PACKED_LINE];
+    /* Each flags load orders the reads of its descriptor after it (on
+     * x86-64 an acquire load is a plain one). */
+    for (unsigned k = 0; k < PACKED_LINE; k++) {
+        flags[k] = LOAD_ACQ(&line[k].flags);
+        if ((flags[k] & look) != want)
+            return false;
+    }
+    struct vring_packed_desc d[PACKED_LINE];
+    memcpy(d, line, sizeof d);
+    unsigned nc = b->n, nseg = b->nseg;
+    for (unsigned k = 0; k < PACKED_LINE; k++)
+        nseg += chain_one(&b->c[nc++], &b->seg[nseg], nseg, m, z, d[k].id, d[k].addr, d[k].len, flags[k]);
+    b->n = (uint16_t)nc;
+    b->nseg = (uint16_t)nseg;
+    pos = (uint16_t)(pos + PACKED_LINE);
+    if (pos == r->num) {
+        pos = 0;
+        r->avail_wrap = !r->avail_wrap;
+    }
+    r->last_avail = pos;
+    return true;
+}
+
+static void burst_packed(struct ring *r, const struct mem_table *m, struct burst *b, unsigned max)
+{
+    const struct region0 z = region0_of(m);
+    while (b->n < max && burst_has_room(b)) {
+        uint16_t pos = r->last_avail;
+        if (!(pos & (PACKED_LINE - 1)) && pos + PACKED_LINE <= r->num && b->n + PACKED_LINE <= max &&
+            burst_packed_line(r, m, z, b))
+            continue;
+        uint16_t flags = LOAD_ACQ(&r->pdesc[pos].flags);
+        if (!packed_is_avail(r->avail_wrap, flags))
+            return;
+        struct walk w = {.iov = &b->seg[b->nseg]};
+        int rc = walk_packed(r, m, flags, &w);
+        burst_add(b, &w, rc);
+    }
+}
+
+void burst_init(struct burst *b)
+{
+    b->n = 0;
+    b->nseg = 0;
+    b->stop = RING_EMPTY;
+}
+
+unsigned ring_take_burst(struct ring *r, const struct mem_table *m, struct burst *b, unsigned max)
+{
+    unsigned before = b->n;
+    b->stop = RING_EMPTY;
+    if (max > RING_BURST - before)
+        max = RING_BURST - before;
+    if (!r->num || !max)
+        return 0;
+    if (r->packed)
+        burst_packed(r, m, b, before + max);
+    else
+        burst_split(r, m, b, max);
+    return b->n - before;
+}
+
+void ring_untake(struct ring *r, struct burst *b, unsigned i)
+{
+    if (i >= b->n)
+        return;
+    if (r->packed) {
+        /* back over the slots the chains took, and over the end if so */
+        unsigned slots = 0;
+        for (unsigned k = i; k < b->n; k++)
+            slots += b->c[k].ndesc;
+        if (slots > r->last_avail) {
+            r->last_avail = (uint16_t)(r->last_avail + r->num - slots);
+            r->avail_wrap = !r->avail_wrap;
+        } else {
+            r->last_avail = (uint16_t)(r->last_avail - slots);
+        }
+    } else {
+        r->last_avail = (uint16_t)(r->last_avail - (b->n - i)); /* one avail entry each */
+    }
+    b->nseg = b->c[i].seg;
+    b->n = (uint16_t)i;
+}
+
+void ring_give_id(struct ring *r, uint16_t id, uint16_t ndesc, uint32_t written)
 {
     if (r->packed) {
         struct vring_packed_desc *d = &r->pdesc[r->used_idx];
-        d->id = c->id;
+        d->id = id;
         d->len = written;
         uint16_t flags = r->used_wrap ? (PACKED_F_AVAIL | PACKED_F_USED) : 0;
         if (written)
             flags |= VRING_DESC_F_WRITE;
-        STORE_REL(&d->flags, flags);
-        uint32_t next = (uint32_t)r->used_idx + c->ndesc;
+        if (!r->held) {
+            /* The driver reads used descriptors in ring order from this
+             * one: until its flags turn, it sees none of the burst. */
+            r->held = true;
+            r->held_slot = r->used_idx;
+            r->held_flags = flags;
+        } else {
+            STORE_REL(&d->flags, flags);
+        }
+        uint32_t next = (uint32_t)r->used_idx + ndesc;
         if (next >= r->num) {
             next -= r->num;
             r->used_wrap = !r->used_wrap;
@@ -176,14 +427,49 @@ void ring_give(struct ring *r, const struct chain *c, uint32_t written)
         return;
     }
     struct vring_used_elem *e = (struct vring_used_elem *)(void *)(r->used + 2) + (r->shadow_used & (r->num - 1));
-    e->id = c->id;
+    e->id = id;
     e->len = written;
     r->shadow_used++;
 }
 
+void ring_give(struct ring *r, const struct chain *c, uint32_t written) { ring_give_id(r, c->id, c->ndesc, written); }
+
+static void give_run(struct ring *r, const struct burst *b, unsigned n, const uint32_t *written)
+{
+    if (!r->packed) {
+        struct vring_used_elem *e = (struct vring_used_elem *)(void *)(r->used + 2);
+        const uint16_t mask = (uint16_t)(r->num - 1);
+        uint16_t at = r->shadow_used;
+        for (unsigned i = 0; i < n; i++, at++) {
+            e[at & mask].id = b->c[i].id;
+            e[at & mask].len = written ? written[i] : 0;
+        }
+        r->shadow_used = at;
+        return;
+    }
+    for (unsigned i = 0; i < n; i++)
+        ring_give_id(r, b->c[i].id, b->c[i].ndesc, written ? written[i] : 0);
+}
+
+void ring_give_burst(struct ring *r, const struct burst *b) { give_run(r, b, b->n, NULL); }
+
+void ring_give_lens(struct ring *r, const struct burst *b, unsigned n, const uint32_t *written)
+{
+    give_run(r, b, n, written);
+}
+
 void ring_publish(struct ring *r)
 {
-    if (!r->num || r->packed || r->shadow_used == r->used_idx)
+    if (!r->num)
+        return;
+    if (r->packed) {
+        if (r->held) {
+            STORE_REL(&r->pdesc[r->held_slot].flags, r->held_flags);
+            r->held = false;
+        }
+        return;
+    }
+    if (r->shadow_used == r->used_idx)
         return;
     STORE_REL(&r->used[1], r->shadow_used);
     r->used_idx = r->shadow_used;
@@ -216,7 +502,7 @@ bool ring_has_avail(const struct ring *r)
     if (!r->num)
         return false;
     if (r->packed)
-        return packed_is_avail(r, LOAD_ACQ(&r->pdesc[r->last_avail].flags));
+        return packed_is_avail(r->avail_wrap, LOAD_ACQ(&r->pdesc[r->last_avail].flags));
     return LOAD_ACQ(&r->avail[1]) != r->last_avail;
 }
 

@@ -5,6 +5,15 @@
  * against the driver's memory (the descriptor walker); giving it back writes
  * the used entry. The driver's memory is never trusted: every index,
  * length, flag and address is checked once, on a private copy.
+ *
+ * The data path takes chains a burst at a time (ring_take_burst): one read
+ * of the split avail index, the next descriptors prefetched while one is
+ * checked, a whole cache line of packed descriptors checked at once. What
+ * it gives back becomes visible to the driver at ring_publish, once per
+ * burst: the split used index, or the flags of the first packed used
+ * descriptor, written last so that the driver sees the burst at once and
+ * not one descriptor at a time while the device still writes its line.
+ * Callers publish before they let go of the queue's lock.
  */
 #ifndef VNET_DPU_RING_H
 #define VNET_DPU_RING_H
@@ -37,6 +46,9 @@ struct ring {
     uint16_t *device_event;
     bool avail_wrap;
     bool used_wrap;
+    bool held;           /* a used descriptor whose flags wait for publish */
+    uint16_t held_slot;
+    uint16_t held_flags;
     /* both */
     uint16_t last_avail; /* next entry to take */
     uint16_t used_idx;   /* next used entry to write */
@@ -50,6 +62,32 @@ struct chain {
     uint64_t out_len;
     uint64_t in_len;
     struct iovec iov[CHAIN_MAX_SEGS];
+};
+
+/* Chains one burst takes at most, and the segments they share: a burst
+ * stops before a chain when fewer than CHAIN_MAX_SEGS are left, so any
+ * chain the single walker takes fits. */
+#define RING_BURST 64
+#define BURST_SEGS (RING_BURST + 2 * CHAIN_MAX_SEGS)
+
+struct burst_chain {
+    uint16_t id;    /* as in struct chain */
+    uint16_t ndesc;
+    uint16_t nout;
+    uint16_t nin;
+    uint16_t seg;   /* its first segment in the burst's seg[] */
+    int16_t rc;     /* RING_GOT, or RING_E_CHAIN / RING_E_ADDR / RING_E_DESC */
+    /* Bytes in its segments. The data path wants chains all readable (TX)
+     * or all writable (RX) and refuses the others, so one sum serves. */
+    uint64_t len;
+};
+
+struct burst {
+    uint16_t n;     /* chains taken */
+    uint16_t nseg;
+    int stop;       /* why it ended: RING_EMPTY (or full), or RING_E_HEAD */
+    struct burst_chain c[RING_BURST];
+    struct iovec seg[BURST_SEGS];
 };
 
 enum ring_result {
@@ -82,8 +120,26 @@ int ring_attach(struct ring *r, const struct mem_table *m, uint16_t num, bool pa
 /* Takes the next chain. On RING_E_CHAIN, RING_E_ADDR and RING_E_DESC the
  * chain is still taken (c->id, c->ndesc valid): give it back with length 0. */
 int ring_take(struct ring *r, const struct mem_table *m, struct chain *c);
+/* An empty burst. */
+void burst_init(struct burst *b);
+/*
+ * Takes up to `max` more chains into b (b->n stays at most RING_BURST). A
+ * chain the walker refuses is still taken (its rc says why): give it back
+ * with length 0. b->stop is RING_E_HEAD when the ring broke after the
+ * chains taken, else RING_EMPTY. Returns the number taken by this call.
+ */
+unsigned ring_take_burst(struct ring *r, const struct mem_table *m, struct burst *b, unsigned max);
+/* Puts chains b->c[i..] back, untouched and not given: the ring resumes at
+ * chain i. Only for the last chains taken from r. */
+void ring_untake(struct ring *r, struct burst *b, unsigned i);
 /* Gives a chain back with the number of bytes written into it. */
 void ring_give(struct ring *r, const struct chain *c, uint32_t written);
+/* Gives every chain of b back, none written into (what TX does). */
+void ring_give_burst(struct ring *r, const struct burst *b);
+/* Gives b's first n chains back, chain k with written[k] bytes. */
+void ring_give_lens(struct ring *r, const struct burst *b, unsigned n, const uint32_t *written);
+/* The same by buffer id and the number of descriptors the chain spans. */
+void ring_give_id(struct ring *r, uint16_t id, uint16_t ndesc, uint32_t written);
 /* Makes the given chains visible to the driver (split: publishes used->idx). */
 void ring_publish(struct ring *r);
 /* Whether the driver asked not to be notified of used buffers. */

@@ -1,4 +1,8 @@
 #include "server.h"
+#include "proto/shm.h"
+
+/* The most a capture read returns (the reply limit is CTL_MAX_REPLY). */
+#define CAPTURE_READ_MAX (8u << 20)
 #include "dpu.h"
 #include "fault.h"
 #include "proto/abi.h"
@@ -170,7 +174,7 @@ static bool sized(const void *p, uint32_t len, uint32_t want, struct reply *r)
 }
 
 /* One provisioned-only request; the DPU's own error text on failure. */
-static void run(struct server *s, uint16_t op, const void *p, uint32_t len, struct reply *r)
+static void run(struct server *s, int owner, uint16_t op, const void *p, uint32_t len, struct reply *r)
 {
     static __thread vnet_fn_info info;
     static __thread struct ctl_args out_args;
@@ -259,6 +263,55 @@ static void run(struct server *s, uint16_t op, const void *p, uint32_t len, stru
         rc = dpu_fn_driver_write_features(s->dpu, v->handle, v->value);
         break;
     }
+    case CTL_QUEUE_DEBUG: {
+        if (!sized(p, len, sizeof *a, r))
+            return;
+        uint32_t count = 0;
+        rc = dpu_queue_debug(s->dpu, a->handle, NULL, 0, &count);
+        if (rc)
+            break;
+        vnet_queue_debug *all = calloc(count ? count : 1, sizeof *all);
+        if (!all) {
+            refuse(r, VNET_E_NO_MEMORY, "out of memory");
+            return;
+        }
+        rc = dpu_queue_debug(s->dpu, a->handle, all, count, &count);
+        r->owned = all;
+        r->payload = all;
+        r->len = (uint32_t)(count * sizeof *all);
+        break;
+    }
+    case CTL_CAPTURE_START:
+        if (!sized(p, len, sizeof *a, r))
+            return;
+        memset(&out_args, 0, sizeof out_args);
+        rc = dpu_capture_start(s->dpu, a->handle, (int32_t)a->a, a->b, a->c, owner, &out_args.handle);
+        if (!rc)
+            say(s, "capture %u of function %u started (%s, %u frames)", out_args.handle, a->handle, (int32_t)a->a < 0 ? "every queue" : "one queue", a->b);
+        r->payload = &out_args;
+        r->len = sizeof out_args;
+        break;
+    case CTL_CAPTURE_READ: {
+        if (!sized(p, len, sizeof *a, r))
+            return;
+        size_t cap = a->a < CAPTURE_READ_MAX ? a->a : CAPTURE_READ_MAX;
+        uint8_t *buf = malloc(sizeof(vnet_capture_state) + cap);
+        if (!buf) {
+            refuse(r, VNET_E_NO_MEMORY, "out of memory");
+            return;
+        }
+        size_t got = 0;
+        rc = dpu_capture_read(s->dpu, a->handle, buf + sizeof(vnet_capture_state), cap, &got, (vnet_capture_state *)(void *)buf);
+        r->owned = buf;
+        r->payload = buf;
+        r->len = (uint32_t)(sizeof(vnet_capture_state) + got);
+        break;
+    }
+    case CTL_CAPTURE_STOP:
+        if (!sized(p, len, sizeof *a, r))
+            return;
+        rc = dpu_capture_stop(s->dpu, a->handle);
+        break;
     default:
         refuse(r, VNET_E_NOT_SUPPORTED, "unknown request");
         return;
@@ -299,6 +352,7 @@ static void provision(struct server *s, const void *p, uint32_t len, struct repl
         return;
     }
     s->dpu = dpu;
+    dpu_heartbeat(dpu);
     s->provisioned_at_ms = wall_ms();
     say(s, "provisioned: board %s, %u hot-plug ports, %u static PFs, %u VFs each, %u worker(s), sockets in %s (%s)",
         pr->profile.board_serial, pr->profile.hotplug_ports, pr->profile.static_pfs, pr->profile.vfs_per_pf,
@@ -348,7 +402,7 @@ static void handle(struct server *s, struct client *c, const struct ctl_hdr *h, 
             if (!s->dpu)
                 refuse(&r, VNET_E_NOT_PROVISIONED, "the DPU is not provisioned yet");
             else
-                run(s, h->op, p, h->len, &r);
+                run(s, (int)(c - s->clients), h->op, p, h->len, &r);
         }
     }
     struct ctl_hdr out = {CTL_MAGIC, h->op, CTL_F_REPLY, h->seq, r.rc, 0, 0};
@@ -396,6 +450,8 @@ static struct client *client_of(struct server *s, int fd)
 
 static void drop(struct server *s, struct client *c)
 {
+    if (s->dpu)
+        dpu_capture_drop_owner(s->dpu, (int)(c - s->clients));
     epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
     close(c->fd);
     c->fd = -1;
@@ -429,7 +485,9 @@ int server_run(struct server *s)
     say(s, "serving %s (pid %d, version %s)", s->path, (int)getpid(), s->version);
     while (!s->stop) {
         struct epoll_event ev[16];
-        int n = epoll_wait(s->ep, ev, 16, -1);
+        int n = epoll_wait(s->ep, ev, 16, SHM_HEARTBEAT_MS);
+        if (s->dpu)
+            dpu_heartbeat(s->dpu);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

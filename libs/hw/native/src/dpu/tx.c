@@ -1,72 +1,39 @@
 #include "tx.h"
 #include "backend.h"
+#include "capture.h"
+#include "debug.h"
 #include "notify.h"
-#include "rx.h"
+#include "tally.h"
 
 #include <linux/if_ether.h>
 #include <linux/virtio_net.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
-#define BURST 64
 #define MAX_FRAME 65536u
 #define VLAN_HLEN 4u
 
-static __thread uint8_t bounce[MAX_FRAME + 64];
+static __thread struct burst tx_chains;
 
-struct cursor {
-    const struct iovec *iov;
-    int n;
-    int i;
-    size_t off;
-};
-
-static void cursor_skip(struct cursor *c, size_t len)
+size_t tx_max_frame(struct dev *d)
 {
-    while (len && c->i < c->n) {
-        size_t left = c->iov[c->i].iov_len - c->off;
-        size_t step = len < left ? len : left;
-        c->off += step;
-        len -= step;
-        if (c->off == c->iov[c->i].iov_len) {
-            c->i++;
-            c->off = 0;
-        }
-    }
-}
-
-/* Copies up to len bytes from the cursor to dst; returns how many. */
-static size_t cursor_read(struct cursor *c, uint8_t *dst, size_t len)
-{
-    size_t done = 0;
-    while (done < len && c->i < c->n) {
-        size_t left = c->iov[c->i].iov_len - c->off;
-        size_t step = len - done < left ? len - done : left;
-        memcpy(dst + done, (const uint8_t *)c->iov[c->i].iov_base + c->off, step);
-        done += step;
-        cursor_skip(c, step);
-    }
-    return done;
+    pthread_mutex_lock(&d->cfg);
+    size_t max = (size_t)d->mtu + ETH_HLEN + VLAN_HLEN;
+    pthread_mutex_unlock(&d->cfg);
+    return max;
 }
 
 /* Segmentation offloads the driver may use once negotiated: such a frame
  * is one large buffer the other side segments, not an oversized frame. */
-static bool gso_allowed(struct dev *d, const struct chain *c)
+static bool gso_allowed(struct dev *d, const struct iovec *iov, unsigned niov)
 {
-    uint8_t gso = VIRTIO_NET_HDR_GSO_NONE;
-    if (c->iov[0].iov_len >= 2)
-        gso = ((const uint8_t *)c->iov[0].iov_base)[1];
-    else {
-        struct cursor cur = {c->iov, c->nout, 0, 0};
-        uint8_t h[2] = {0, 0};
-        cursor_read(&cur, h, 2);
-        gso = h[1];
-    }
-    gso &= (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+    uint8_t h[2] = {0, 0};
+    for (unsigned s = 0, got = 0; s < niov && got < 2; s++)
+        for (size_t k = 0; k < iov[s].iov_len && got < 2; k++)
+            h[got++] = ((const uint8_t *)iov[s].iov_base)[k];
+    uint8_t gso = h[1] & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
     switch (gso) {
-    case VIRTIO_NET_HDR_GSO_NONE:
-        return false;
     case VIRTIO_NET_HDR_GSO_TCPV4:
         return dev_has(d, VIRTIO_NET_F_HOST_TSO4);
     case VIRTIO_NET_HDR_GSO_TCPV6:
@@ -78,81 +45,83 @@ static bool gso_allowed(struct dev *d, const struct chain *c)
     }
 }
 
-unsigned tx_burst(struct dev *d, struct vq *q)
+/* Why a TX chain cannot be a frame, counted on the queue and noted for virtnet debug. */
+static void count_refused(struct vq *q, const struct burst_chain *c, uint32_t hlen)
 {
-    struct vq *rx = NULL;
-    unsigned done = 0, echoed = 0;
-    if (d->backend == VNET_BACKEND_ECHO && q->enabled) {
-        rx = &d->vq[q->index - 1];
-        pthread_mutex_lock(&rx->lock);
-        if (!rx_ready(rx)) {
-            pthread_mutex_unlock(&rx->lock);
-            rx = NULL;
-        }
+    char what[VNET_DESC_ERROR_TEXT];
+    if (c->rc == RING_E_ADDR || (c->rc >= 0 && !c->nin))
+        CNT_ADD(q->c->invalid_buffer, 1);
+    else if (c->rc == RING_E_CHAIN)
+        CNT_ADD(q->c->exceed_max_chain, 1);
+    else
+        CNT_ADD(q->c->bad_desc_errors, 1); /* including device-writable TX buffers (5.1.6.2) */
+    if (c->rc < 0) {
+        vq_note_chain(q, c->id, c->rc);
+    } else if (c->nin) {
+        snprintf(what, sizeof what, "%u device-writable buffer(s) in a TX chain", c->nin);
+        vq_note_error(q, c->id, VNET_DESC_E_WRITABLE, what);
+    } else {
+        snprintf(what, sizeof what, "%u bytes: no frame past a %u-byte header", (unsigned)c->len, (unsigned)hlen);
+        vq_note_error(q, c->id, VNET_DESC_E_DESCRIPTOR, what);
     }
-    if (d->backend == VNET_BACKEND_TAP)
-        backend_tap_sync_hdr(d);
-    pthread_mutex_lock(&d->cfg);
-    size_t max_len = (size_t)d->mtu + ETH_HLEN + VLAN_HLEN;
-    pthread_mutex_unlock(&d->cfg);
-    while (done < BURST) {
-        struct chain c;
-        int r = ring_take(&q->ring, &d->mem, &c);
-        if (r == RING_EMPTY)
-            break;
-        if (r == RING_E_HEAD) {
-            q->broken = true;
-            CNT_SET(q->c->broken, 1);
-            CNT_ADD(q->c->bad_desc_errors, 1);
-            dev_needs_reset(d);
-            break;
-        }
-        CNT_ADD(q->c->received_desc, c.ndesc);
-        CNT_ADD(q->c->completed_desc, c.ndesc);
-        done++;
-        if (r < 0 || c.nin || c.out_len < d->hdr_len || c.out_len - d->hdr_len > MAX_FRAME) {
-            if (r == RING_E_ADDR || (r >= 0 && !c.nin))
-                CNT_ADD(q->c->invalid_buffer, 1);
-            else if (r == RING_E_CHAIN)
-                CNT_ADD(q->c->exceed_max_chain, 1);
-            else
-                CNT_ADD(q->c->bad_desc_errors, 1); /* including device-writable TX buffers (5.1.6.2) */
-            CNT_ADD(q->c->dropped, 1);
-            ring_give(&q->ring, &c, 0);
+}
+
+unsigned tx_burst(struct dev *d, struct vq *q, size_t max_frame)
+{
+    struct burst *b = &tx_chains;
+    burst_init(b);
+    const unsigned n = ring_take_burst(&q->ring, &d->mem, b, RING_BURST);
+    const uint32_t hlen = d->hdr_len;
+    struct tx_frame f[RING_BURST];
+    struct tally t;
+    tally_init(&t);
+    unsigned nf = 0;
+    uint64_t descs = 0, dropped = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const struct burst_chain *c = &b->c[i];
+        const struct iovec *iov = &b->seg[c->seg];
+        const uint64_t len = c->len - hlen;
+        descs += c->ndesc;
+        if (c->rc < 0 || c->nin || c->len < hlen || len > MAX_FRAME) {
+            count_refused(q, c, hlen);
+            dropped++;
             continue;
         }
-        size_t len = c.out_len - d->hdr_len;
-        if (len > max_len && !gso_allowed(d, &c)) {
+        if (len > max_frame && !gso_allowed(d, iov, c->nout)) {
             CNT_ADD(q->c->oversized, 1);
-            CNT_ADD(q->c->dropped, 1);
-            ring_give(&q->ring, &c, 0);
+            dropped++;
             continue;
         }
-        dev_count_frame(q->c, len);
-        if (!q->enabled) {
-            /* started but disabled: process and discard (vhost-user.rst) */
-        } else if (d->backend == VNET_BACKEND_TAP && d->tap_fd >= 0) {
-            if (writev(d->tap_fd, c.iov, c.nout) < 0) {
-                CNT_ADD(q->c->error_cqes, 1);
-                CNT_ADD(q->c->dropped, 1);
-            }
-        } else if (rx) {
-            struct cursor cur = {c.iov, c.nout, 0, 0};
-            uint8_t hdr[RX_HDR_MAX];
-            memset(hdr, 0, sizeof hdr);
-            cursor_skip(&cur, d->hdr_len);
-            size_t got = cursor_read(&cur, bounce, len);
-            if (rx_put(d, rx, hdr, bounce, got) == 0)
-                echoed++;
-        }
-        ring_give(&q->ring, &c, 0);
+        tally_frame(&t, len);
+        f[nf].iov = iov;
+        f[nf].niov = c->nout;
+        f[nf].len = (uint32_t)len;
+        nf++;
     }
-    if (rx) {
-        notify_completed(rx, echoed);
-        CNT_SET(rx->c->hw_available_index, rx->ring.last_avail);
-        pthread_mutex_unlock(&rx->lock);
+    /* A queue started but disabled processes and discards (vhost-user.rst). */
+    if (nf && q->enabled) {
+        struct capture *cap = dev_capture(d);
+        for (unsigned i = 0; cap && i < nf; i++)
+            capture_frame(cap, q->index, CAPTURE_TX, f[i].iov, f[i].niov, hlen, f[i].len);
+        backend_tx(d, q, f, nf);
     }
-    notify_completed(q, done);
+    /* Given back only now: a packed chain given back is the driver's again. */
+    ring_give_burst(&q->ring, b);
+    tally_flush(&t, q->c);
+    if (n) {
+        CNT_ADD(q->c->received_desc, descs);
+        CNT_ADD(q->c->completed_desc, descs);
+    }
+    if (dropped)
+        CNT_ADD(q->c->dropped, dropped);
+    if (b->stop == RING_E_HEAD) {
+        vq_note_broken(q);
+        q->broken = true;
+        CNT_SET(q->c->broken, 1);
+        CNT_ADD(q->c->bad_desc_errors, 1);
+        dev_needs_reset(d);
+    }
+    notify_completed(q, n);
     CNT_SET(q->c->hw_available_index, q->ring.last_avail);
-    return done;
+    return n;
 }

@@ -174,7 +174,7 @@ static void try_start_ring(struct dev *d, struct vq *q)
     q->uncalled = 0;
     if (!(dev_features(d) & VU_F_PROTOCOL_FEATURES))
         q->enabled = true;
-    struct worker *w = q->worker >= 0 ? vq_worker(q) : engine_pick(d->env->eng);
+    struct worker *w = q->worker >= 0 ? vq_worker(q) : datapath_pick_worker(d, q);
     q->worker = engine_worker_index(d->env->eng, w);
     vnet_queue_counters *c = q->c;
     CNT_SET(c->broken, 0);

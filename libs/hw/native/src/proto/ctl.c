@@ -25,7 +25,7 @@ const char *ctl_op_name(uint32_t op)
     static const char *names[] = {
         NULL, "HELLO", "PROVISION", "STATE", "SHUTDOWN", "FN_CREATE", "FN_DESTROY", "FN_MODIFY",
         "FN_MODERATION", "FN_QUERY", "FN_LIST", "IDLE_POLL", "FN_BACKEND", "SWEEP",
-        "DRIVER_STATUS", "DRIVER_FEATURES",
+        "DRIVER_STATUS", "DRIVER_FEATURES", "QUEUE_DEBUG", "CAPTURE_START", "CAPTURE_READ", "CAPTURE_STOP",
     };
     return op < sizeof names / sizeof names[0] && names[op] ? names[op] : "UNKNOWN";
 }

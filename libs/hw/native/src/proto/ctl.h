@@ -38,6 +38,10 @@ enum ctl_op {
     CTL_SWEEP = 13,         /* - -> ctl_args{a = representors, b = sockets} */
     CTL_DRIVER_STATUS = 14, /* ctl_args{handle, status} -> - */
     CTL_DRIVER_FEATURES = 15, /* ctl_value{handle, features} -> - */
+    CTL_QUEUE_DEBUG = 16,   /* ctl_args{handle} -> vnet_queue_debug[] */
+    CTL_CAPTURE_START = 17, /* ctl_args{handle, a = qid or 0xffffffff, b = count, c = snaplen} -> ctl_args{handle = id} */
+    CTL_CAPTURE_READ = 18,  /* ctl_args{handle = id, a = max bytes} -> vnet_capture_state + records */
+    CTL_CAPTURE_STOP = 19,  /* ctl_args{handle = id} -> - */
 };
 
 struct ctl_hdr {

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define SHM_MAGIC 0x4d48534eu /* "NSHM" */
 #define SHM_VERSION 1u
@@ -34,8 +35,15 @@ struct shm_header {
     uint32_t dir_offset;
     uint32_t slots_offset;
     uint32_t slot_size;     /* sizeof(vnet_queue_counters) of the writer */
-    uint32_t reserved[5];
+    /* The DPU's control loop stores its CLOCK_MONOTONIC milliseconds here
+     * (never 0) at least every SHM_HEARTBEAT_MS: a client that sees it
+     * stand still for seconds knows the process hangs (stopped, or stuck),
+     * which its open socket alone would not tell. 0: a DPU without it. */
+    uint32_t heartbeat_ms;
+    uint32_t reserved[4];
 };
+
+#define SHM_HEARTBEAT_MS 100
 
 struct shm_fn {
     uint32_t handle; /* 0: empty */
@@ -54,6 +62,14 @@ static inline size_t shm_size(uint32_t nfns, uint32_t queues_per_fn)
 {
     size_t slots = (size_t)nfns * queues_per_fn * sizeof(vnet_queue_counters);
     return (shm_slots_offset(nfns) + slots + 4095) & ~(size_t)4095;
+}
+
+/* CLOCK_MONOTONIC in milliseconds, as the heartbeat counts it (wraps after 49 days; compare differences). */
+static inline uint32_t shm_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint32_t)((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u);
 }
 
 /* Copies the queues of every published function into out (up to cap) and
