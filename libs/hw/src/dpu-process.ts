@@ -9,13 +9,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { HwError } from './hardware.js';
+import { nativeBuildFile } from './native/library.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** libs/hw/native/build, from both src (tests) and dist (built). */
-const PACKAGE_BINARY = resolve(here, '../native/build/vnet-dpu');
+const PACKAGE_BINARY = nativeBuildFile('vnet-dpu');
 
 export interface DpuFiles {
   control: string;

@@ -6,6 +6,7 @@
  * DPU_UNAVAILABLE until restart() brings a new one up; the functions are
  * gone with it and the owner creates them again.
  */
+import { readFileSync } from 'node:fs';
 import {
   HwError,
   type Backend,
@@ -15,7 +16,9 @@ import {
   type HwFunctionChange,
   type HwFunctionSpec,
   type HwProfile,
+  type HwCaptureRead,
   type HwQueueCounters,
+  type HwQueueDebug,
   type HwStatus,
 } from './hardware.js';
 import { answers, dpuFiles, runningDpu, startDpu, waitGone } from './dpu-process.js';
@@ -47,6 +50,13 @@ export type Attachment =
   | { kind: 'reset'; pid: number; why: string };
 
 const WATCH_MS = 50;
+/**
+ * A DPU whose heartbeat stood still this long hangs (stopped, or stuck in
+ * its control loop): its socket is open, so only this tells. It is killed,
+ * and the restart that follows a crash follows. The longest request the
+ * DPU serves (hundreds of VFs at once) takes a fraction of it.
+ */
+export const HANG_MS = 3000;
 
 function sameStart(a: StartOptions, b: StartOptions): string | null {
   if (a.socketDir !== b.socketDir) return `socket directory ${b.socketDir}, not ${a.socketDir}`;
@@ -62,6 +72,8 @@ export class Dpu implements Hardware {
   private readonly raw: RawProfile;
   private conn: Connection | null = null;
   private downReason: string | null = 'not opened';
+  /** The process of the connection (killed when it hangs). */
+  private pid: number | null = null;
   private timer: NodeJS.Timeout | undefined;
   private starts = 0;
   private readonly listeners = new Set<(why: string) => void>();
@@ -113,7 +125,14 @@ export class Dpu implements Hardware {
         if (await answers(this.files.control)) return false;
         await new Promise((r) => setTimeout(r, 50));
       }
-      throw new HwError('DPU_UNAVAILABLE', `the DPU process (pid ${pid}) runs but does not answer on ${this.files.control}; see ${this.files.log}`, -22);
+      // It hangs: kill it, and start another below.
+      this.say('warn', `the DPU process (pid ${pid}) runs but has not answered on ${this.files.control} for 15 s: killing it (see ${this.files.log})`);
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+      await waitGone(pid);
     }
     await startDpu(this.opts.home, this.opts.env);
     this.starts++;
@@ -128,7 +147,7 @@ export class Dpu implements Hardware {
       const why = !sameProfile(state.rawProfile!, this.raw) ? 'its profile differs from the configuration' : sameStart(this.opts.start, state.start!);
       if (why === null) {
         if (state.start!.idlePollUs !== this.opts.start.idlePollUs) conn.setIdlePoll(this.opts.start.idlePollUs);
-        this.up(conn);
+        this.up(conn, state.pid);
         return { kind: 'attached', pid: state.pid, functions: state.functions };
       }
       // The real product needs a firmware reset for new emulation settings too.
@@ -140,7 +159,7 @@ export class Dpu implements Hardware {
       conn = this.connect();
       state = conn.describe();
       conn.provision(this.raw, this.opts.start);
-      this.up(conn);
+      this.up(conn, state.pid);
       return { kind: 'reset', pid: state.pid, why };
     }
     try {
@@ -149,19 +168,22 @@ export class Dpu implements Hardware {
       conn.close();
       throw e;
     }
-    this.up(conn);
+    this.up(conn, state.pid);
     return fresh ? { kind: 'started', pid: state.pid } : { kind: 'provisioned', pid: state.pid };
   }
 
-  private up(conn: Connection): void {
+  private up(conn: Connection, pid: number): void {
     this.conn = conn;
+    this.pid = pid;
     this.downReason = null;
   }
 
   /**
    * Calls `onDown` once each time the DPU process goes away, within about
-   * 50 ms (the control socket closes with the process). Polling costs one
-   * non-blocking poll(2) per tick and nothing else.
+   * 50 ms (the control socket closes with the process), or hangs: its
+   * heartbeat stands still for HANG_MS (stopped, or stuck), and it is
+   * killed. Polling costs one non-blocking poll(2) and one read of shared
+   * memory per tick, and nothing else.
    */
   watch(onDown: (why: string) => void): () => void {
     this.listeners.add(onDown);
@@ -173,8 +195,36 @@ export class Dpu implements Hardware {
   }
 
   private tick(): void {
-    if (!this.conn || this.conn.alive()) return;
-    this.lost('the DPU process went away (crashed or was killed)');
+    if (!this.conn) return;
+    if (!this.conn.alive()) return this.lost('the DPU process went away (crashed or was killed)');
+    this.checkHung();
+  }
+
+  /** Kills a DPU whose heartbeat stands still (see HANG_MS); true when it did. */
+  private checkHung(): boolean {
+    if (!this.conn) return false;
+    let age: number | null = null;
+    try {
+      age = this.conn.heartbeatAge();
+    } catch {
+      return false; // the next tick's alive() says whether it went away
+    }
+    if (age === null || age < HANG_MS) return false;
+    const pid = this.pid;
+    this.kill();
+    this.lost(`the DPU process (pid ${pid ?? '?'}) hung: no heartbeat for ${age} ms, so it was killed`);
+    return true;
+  }
+
+  /** SIGKILL to the connection's process (a crash the restart then handles), if that pid is still a DPU's. */
+  private kill(): void {
+    if (this.pid === null) return;
+    try {
+      if (!readFileSync(`/proc/${this.pid}/cmdline`, 'utf8').includes('vnet-dpu')) return; // gone, its pid reused
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
   }
 
   private lost(why: string): void {
@@ -204,11 +254,18 @@ export class Dpu implements Hardware {
 
   /** Runs a call; a failure of the channel itself marks the DPU down at once. */
   private call<T>(fn: (c: Connection) => T): T {
+    // A request to a hung DPU would wait for its timeout with the event loop held.
+    this.checkHung();
     const c = this.c;
     try {
       return fn(c);
     } catch (e) {
-      if (e instanceof HwError && e.code === 'DPU_UNAVAILABLE') this.lost(e.message);
+      if (e instanceof HwError && e.code === 'DPU_UNAVAILABLE') {
+        // The channel failed with the process still there (no answer in time, or a
+        // broken reply): it hangs or misbehaves, and only a new one helps.
+        this.kill();
+        this.lost(e.message);
+      }
       throw e;
     }
   }
@@ -234,6 +291,18 @@ export class Dpu implements Hardware {
   }
   list(): HwFunction[] {
     return this.call((c) => c.list());
+  }
+  queueDebug(handle: number): HwQueueDebug[] {
+    return this.call((c) => c.queueDebug(handle));
+  }
+  captureStart(handle: number, qid: number, count: number, snaplen: number): number {
+    return this.call((c) => c.captureStart(handle, qid, count, snaplen));
+  }
+  captureRead(id: number): HwCaptureRead {
+    return this.call((c) => c.captureRead(id));
+  }
+  captureStop(id: number): void {
+    this.call((c) => c.captureStop(id));
   }
   setBackend(handle: number, backend: Backend, genSize?: number): HwFunction {
     return this.call((c) => c.setBackend(handle, backend, genSize));

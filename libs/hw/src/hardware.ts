@@ -208,6 +208,63 @@ export interface HwStatus {
   starts: number;
 }
 
+export type HwDescErrorKind = 'address' | 'chain' | 'descriptor' | 'head' | 'writable';
+
+export interface HwDescError {
+  /** Wall clock, ms since the epoch. */
+  atMs: number;
+  head: number;
+  kind: HwDescErrorKind;
+  what: string;
+}
+
+export interface HwQueueDebug {
+  handle: number;
+  qid: number;
+  size: number;
+  packed: boolean;
+  enabled: boolean;
+  started: boolean;
+  broken: boolean;
+  /** The device's next avail position (split: index; packed: position with devWrap). */
+  devAvail: number;
+  devUsed: number;
+  devWrap: boolean;
+  inflight: number;
+  /** The device asks for kicks. */
+  devNotify: boolean;
+  /** The driver's side below was read from its memory (the ring is set up). */
+  driverReadable: boolean;
+  drvAvail: number;
+  drvUsed: number;
+  drvWrap: boolean;
+  /** split: avail->flags; packed: the driver's event suppression flags. */
+  drvFlags: number;
+  /** With EVENT_IDX: used_event (split) or the driver's event off_wrap (packed). */
+  drvEvent: number;
+  eventIdx: boolean;
+  errorsTotal: number;
+  errors: HwDescError[];
+}
+
+export interface HwCaptureFrame {
+  /** Wall clock, ns since the epoch. */
+  atNs: bigint;
+  qid: number;
+  /** The frame's length; data holds at most the snap length of it. */
+  origLen: number;
+  data: Buffer;
+}
+
+export interface HwCaptureRead {
+  frames: HwCaptureFrame[];
+  captured: number;
+  /** Frames the capture buffer had no room for. */
+  dropped: number;
+  /** The count was reached (or the function went away). */
+  done: boolean;
+}
+
 export interface Hardware {
   readonly profile: HwProfile;
   readonly abiVersion: number;
@@ -231,6 +288,19 @@ export interface Hardware {
   setIdlePoll(us: number): void;
   /** Counters of every queue of every function, read without asking the DPU. */
   counters(): HwQueueCounters[];
+  /** Each queue's ring state as the device and the driver see it, and its last descriptor errors. */
+  queueDebug(handle: number): HwQueueDebug[];
+  /**
+   * Starts copying the frames of `handle`'s queue `qid` (-1: every queue)
+   * where they meet the representor, up to `count` of them, each cut to
+   * `snaplen` bytes; returns the capture's id. One capture per function at
+   * a time; it ends with its count, with captureStop, or with the
+   * connection that started it.
+   */
+  captureStart(handle: number, qid: number, count: number, snaplen: number): number;
+  /** The frames captured since the last read, and where the capture stands. */
+  captureRead(id: number): HwCaptureRead;
+  captureStop(id: number): void;
   /** The host side of the status register (a driver writing it through the transport). */
   driverWriteStatus(handle: number, status: number): void;
   driverWriteFeatures(handle: number, features: bigint): void;

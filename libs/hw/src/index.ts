@@ -4,3 +4,4 @@ export { dpuBinary, dpuFiles, runningDpu, startDpu, waitGone } from './dpu-proce
 export { Connection, resolveProfile, type DpuState, type ProfileOverrides, type StartOptions } from './native/connection.js';
 export { libraryCandidates } from './native/library.js';
 export * from './notify.js';
+export { peerCredentials, socketFd, userName, type PeerCredentials } from './peer.js';

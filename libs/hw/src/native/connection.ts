@@ -4,7 +4,7 @@
  * values and the C structs, turns negative return codes into HwError, and
  * owns the native context it creates (close() frees it).
  */
-import koffi, { type TypeObject } from 'koffi';
+import koffi from 'koffi';
 import {
   BACKENDS,
   HW_ERROR_CODES,
@@ -17,9 +17,13 @@ import {
   type HwFunctionChange,
   type HwFunctionSpec,
   type HwProfile,
+  type HwCaptureRead,
   type HwQueueCounters,
+  type HwQueueDebug,
 } from '../hardware.js';
 import { loadNative } from './library.js';
+import { structArrayReader } from './struct-reader.js';
+import { captureRead, captureStart, captureStop, queueDebug, type NativeCall } from './debug-calls.js';
 import type { NativeFunctions } from './functions.js';
 import {
   FnInfo,
@@ -118,11 +122,10 @@ function toCounters(r: RawQueueCounters): HwQueueCounters {
   };
 }
 
-function decodeArray<T>(buf: Buffer, type: TypeObject, size: number, n: number): T[] {
-  const out: T[] = [];
-  for (let i = 0; i < n; i++) out.push(koffi.decode(buf, i * size, type) as T);
-  return out;
-}
+const readFunctions = structArrayReader<RawFnInfo>(FnInfo);
+const readCounters = structArrayReader<RawQueueCounters>(QueueCounters);
+const FN_INFO_SIZE = koffi.sizeof(FnInfo);
+const QUEUE_COUNTERS_SIZE = koffi.sizeof(QueueCounters);
 
 export function profileFromRaw(r: RawProfile): HwProfile {
   return {
@@ -237,6 +240,8 @@ export class Connection {
   readonly libraryPath: string;
   private readonly fns: NativeFunctions;
   private ctx: unknown;
+  private readonly functionsBuf = { buf: Buffer.alloc(64 * FN_INFO_SIZE) };
+  private readonly countersBuf = { buf: Buffer.alloc(256 * QUEUE_COUNTERS_SIZE) };
 
   /** Connects to the DPU process at controlPath; throws HwError (DPU_UNAVAILABLE when none answers). */
   constructor(
@@ -277,6 +282,37 @@ export class Connection {
   /** False once the DPU process let go of the connection (a crash closes it at once). Never blocks. */
   alive(): boolean {
     return this.ctx !== null && (this.fns.vnet_dpu_alive(this.ctx) as number) === 1;
+  }
+
+  /**
+   * Milliseconds since the DPU's control loop last showed it was alive (its
+   * heartbeat in the counters segment; no request), or null before it is
+   * provisioned or when it keeps no heartbeat.
+   */
+  heartbeatAge(): number | null {
+    const age = [0];
+    const rc = this.fns.vnet_dpu_heartbeat_age(this.handle, age) as number;
+    const name = rc < 0 ? HW_ERROR_CODES[-rc - 1] : undefined;
+    if (name === 'NOT_PROVISIONED' || name === 'NOT_SUPPORTED') return null;
+    this.check(rc);
+    return age[0]!;
+  }
+
+  /** Ring state per queue (virtnet debug); NOT_SUPPORTED from a DPU of an older build. */
+  queueDebug(handle: number): HwQueueDebug[] {
+    return queueDebug(this.native(), handle);
+  }
+  captureStart(handle: number, qid: number, count: number, snaplen: number): number {
+    return captureStart(this.native(), handle, qid, count, snaplen);
+  }
+  captureRead(id: number): HwCaptureRead {
+    return captureRead(this.native(), id);
+  }
+  captureStop(id: number): void {
+    captureStop(this.native(), id);
+  }
+  private native(): NativeCall {
+    return { fns: this.fns, ctx: this.handle, check: (rc) => this.check(rc) };
   }
 
   describe(): DpuState {
@@ -405,31 +441,33 @@ export class Connection {
   }
 
   list(): HwFunction[] {
-    const size = koffi.sizeof(FnInfo);
-    // Functions may be created between the two calls only by another thread of
-    // this process; one retry with the larger count covers that.
-    for (let attempt = 0; attempt < 2; attempt++) {
-      const count = [0];
-      this.check(this.fns.vnet_fn_list(this.handle, null, 0, count) as number);
-      const cap = count[0]! + 8;
-      const buf = Buffer.alloc(cap * size);
-      this.check(this.fns.vnet_fn_list(this.handle, buf, cap, count) as number);
-      if (count[0]! <= cap) return decodeArray<RawFnInfo>(buf, FnInfo, size, count[0]!).map(toFunction);
-    }
-    throw new HwError('INVALID_ARGUMENT', 'the function list kept growing while being read', -1);
+    return this.readArray(this.functionsBuf, FN_INFO_SIZE, (buf, cap, count) => this.fns.vnet_fn_list(this.handle, buf, cap, count) as number, readFunctions, 'function list').map(toFunction);
   }
 
   counters(): HwQueueCounters[] {
-    const size = koffi.sizeof(QueueCounters);
-    for (let attempt = 0; attempt < 2; attempt++) {
+    return this.readArray(this.countersBuf, QUEUE_COUNTERS_SIZE, (buf, cap, count) => this.fns.vnet_counters_snapshot(this.handle, buf, cap, count) as number, readCounters, 'queue set').map(toCounters);
+  }
+
+  /**
+   * One call into a buffer kept from the last (read about once a second at
+   * DPU scale), as large as the last answer needed; a second only when the
+   * set grew past it meanwhile.
+   */
+  private readArray<R>(
+    kept: { buf: Buffer },
+    size: number,
+    call: (buf: Buffer, cap: number, count: number[]) => number,
+    read: (buf: Buffer, n: number) => R[],
+    what: string,
+  ): R[] {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const cap = Math.floor(kept.buf.length / size);
       const count = [0];
-      this.check(this.fns.vnet_counters_snapshot(this.handle, null, 0, count) as number);
-      const cap = count[0]! + 64;
-      const buf = Buffer.alloc(cap * size);
-      this.check(this.fns.vnet_counters_snapshot(this.handle, buf, cap, count) as number);
-      if (count[0]! <= cap) return decodeArray<RawQueueCounters>(buf, QueueCounters, size, count[0]!).map(toCounters);
+      this.check(call(kept.buf, cap, count));
+      if (count[0]! <= cap) return read(kept.buf, count[0]!);
+      kept.buf = Buffer.alloc((count[0]! + 64) * size);
     }
-    throw new HwError('INVALID_ARGUMENT', 'the queue set kept growing while being read', -1);
+    throw new HwError('INVALID_ARGUMENT', `the ${what} kept growing while being read`, -1);
   }
 
   setIdlePoll(us: number): void {

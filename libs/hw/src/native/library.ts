@@ -4,15 +4,36 @@
  */
 import koffi from 'koffi';
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ABI_STRUCTS } from './types.js';
 import { bindFunctions, type NativeFunctions } from './functions.js';
 
 export const EXPECTED_ABI = 3;
 const here = dirname(fileURLToPath(import.meta.url));
-/** libs/hw/native/build, from both src/native (tests) and dist/native (built). */
-const PACKAGE_BUILD = resolve(here, '../../native/build/libvnet.so');
+
+/**
+ * A file of libs/hw/native/build: found by walking up from this module, so
+ * that it is found from src/native (tests), dist/native (built) and from a
+ * program that bundled this module into one file elsewhere in the install.
+ */
+export function nativeBuildFile(name: string): string {
+  for (let dir = here; ; dir = dirname(dir)) {
+    for (const candidate of [join(dir, 'native/build', name), join(dir, 'libs/hw/native/build', name)]) if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) break;
+  }
+  // A bundle whose install has no build of its own beside it: the package's, as node_modules resolves it.
+  try {
+    const candidate = resolve(dirname(createRequire(join(here, 'x.js')).resolve('@virtnet/hw')), '../native/build', name);
+    if (existsSync(candidate)) return candidate;
+  } catch {
+    // not resolvable from here
+  }
+  return resolve(here, '../../native/build', name);
+}
+
+const PACKAGE_BUILD = nativeBuildFile('libvnet.so');
 
 export function libraryCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   return [env['VIRTNET_NATIVE_LIB'], PACKAGE_BUILD].filter((p): p is string => !!p);

@@ -166,8 +166,102 @@ export const DpuState = koffi.struct('vnet_dpu_state', {
   profile: Profile,
 });
 
+export const QUEUE_ERRORS = 8;
+export const DESC_ERROR_TEXT = 64;
+
+export const DescError = koffi.struct('vnet_desc_error', {
+  at_ms: 'uint64_t',
+  head: 'uint16_t',
+  kind: 'uint8_t',
+  reserved: koffi.array('uint8_t', 5, 'Array'),
+  what: koffi.array('char', DESC_ERROR_TEXT),
+});
+
+export const QueueDebug = koffi.struct('vnet_queue_debug', {
+  handle: 'uint32_t',
+  qid: 'uint16_t',
+  size: 'uint16_t',
+  packed: 'uint8_t',
+  enabled: 'uint8_t',
+  started: 'uint8_t',
+  broken: 'uint8_t',
+  driver_readable: 'uint8_t',
+  event_idx: 'uint8_t',
+  dev_wrap: 'uint8_t',
+  drv_wrap: 'uint8_t',
+  dev_avail: 'uint16_t',
+  dev_used: 'uint16_t',
+  drv_avail: 'uint16_t',
+  drv_used: 'uint16_t',
+  drv_flags: 'uint16_t',
+  drv_event: 'uint16_t',
+  inflight: 'uint16_t',
+  dev_notify: 'uint8_t',
+  reserved: 'uint8_t',
+  nerrors: 'uint32_t',
+  reserved2: 'uint32_t',
+  errors_total: 'uint64_t',
+  errors: koffi.array(DescError, QUEUE_ERRORS, 'Array'),
+});
+
+export const CaptureRec = koffi.struct('vnet_capture_rec', {
+  at_ns: 'uint64_t',
+  orig_len: 'uint32_t',
+  incl_len: 'uint32_t',
+  qid: 'uint16_t',
+  dir: 'uint8_t',
+  reserved: koffi.array('uint8_t', 5, 'Array'),
+});
+
+export const CaptureState = koffi.struct('vnet_capture_state', {
+  captured: 'uint32_t',
+  dropped: 'uint32_t',
+  remaining: 'uint32_t',
+  done: 'uint8_t',
+  reserved: koffi.array('uint8_t', 3, 'Array'),
+});
+
 /** Struct ids of vnet_abi_struct_size(), in order. */
-export const ABI_STRUCTS = [Profile, FnSpec, FnMod, FnInfo, QueueCounters, StartParams, DpuState] as const;
+export const ABI_STRUCTS = [Profile, FnSpec, FnMod, FnInfo, QueueCounters, StartParams, DpuState, QueueDebug, CaptureRec, CaptureState] as const;
+
+export interface RawDescError {
+  at_ms: U64;
+  head: number;
+  kind: number;
+  what: string;
+}
+
+export interface RawQueueDebug {
+  handle: number;
+  qid: number;
+  size: number;
+  packed: number;
+  enabled: number;
+  started: number;
+  broken: number;
+  driver_readable: number;
+  event_idx: number;
+  dev_wrap: number;
+  drv_wrap: number;
+  dev_avail: number;
+  dev_used: number;
+  drv_avail: number;
+  drv_used: number;
+  drv_flags: number;
+  drv_event: number;
+  inflight: number;
+  dev_notify: number;
+  nerrors: number;
+  errors_total: U64;
+  errors: RawDescError[];
+}
+
+export interface RawCaptureState {
+  captured: number;
+  dropped: number;
+  remaining: number;
+  done: number;
+}
 
 /** Raw shapes as koffi decodes them (uint64 arrive as number or bigint). */
 export type U64 = number | bigint;
