@@ -1,87 +1,51 @@
 /**
- * virtnet controller daemon. Settings come from the environment
- * (VIRTNET_HOME, VIRTNET_HTTP_HOST, VIRTNET_HTTP_PORT, VIRTNET_LOG_LEVEL,
- * VIRTNET_CONF, VIRTNET_PROFILE, VIRTNET_WEB_ROOT; see the README).
+ * The controller's entry (`node apps/controller/dist/main.js`). It runs the
+ * daemon from its one bundled file, dist/controller.cjs (made at build from
+ * daemon.ts and everything it imports), compiled with the code V8 compiled
+ * for it at the first start (dist/controller.cjs.v8): resolving and
+ * compiling some thousand module files is most of a start otherwise, and a
+ * start is what a crash, a restart and a live update wait for. A cache made
+ * for another bundle (its digest differs) or by another Node version (V8
+ * refuses it) is not used: the bundle is compiled and the cache made again. Without the bundle, or with
+ * VIRTNET_BUNDLE=off, it runs the compiled modules.
  */
-import { runningDpu, sdNotify } from '@virtnet/hw';
-import { runningSimHost } from './hosts/sim-host.js';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { startController } from './bootstrap.js';
-import { UpdateService } from './update/update.service.js';
-import { createLogger } from './common/logger.js';
-import { ConfigFileError } from './settings/config-files.js';
-import { InventoryError } from './hardware/inventory.js';
-import { TokenFileError } from './auth/token.js';
-import { ProviderFileError } from './providers/providers.js';
-import { loadSettings, SettingsError } from './settings/settings.js';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
 
-/** After Ctrl-C: what outlives the controller by design, and how to stop it too. */
-function stillRunning(home: string): string {
-  const dpu = runningDpu(home);
-  const host = runningSimHost(home);
-  const parts = [
-    ...(dpu ? [`the DPU (pid ${dpu}) keeps its devices and forwards their traffic, as hardware does`] : []),
-    ...(host ? [`vnet-host (pid ${host}) keeps its drivers attached, as a host does`] : []),
-  ];
-  if (!parts.length) return '\nvirtnet controller stopped.\n';
-  return `\nvirtnet controller stopped; ${parts.join(', and ')}. The next start attaches to them.\nStop everything with: ${home === join(homedir(), '.virtnet') ? '' : `VIRTNET_HOME=${home} `}npm stop\n`;
-}
+const here = dirname(fileURLToPath(import.meta.url));
+const bundle = join(here, 'controller.cjs');
 
-async function main(): Promise<void> {
-  let settings;
+if (existsSync(bundle) && process.env['VIRTNET_BUNDLE'] !== 'off') {
+  const source = readFileSync(bundle);
+  // V8 checks a cache against the source's length only: the cache names the
+  // bundle's digest, so that a rebuild of the same length never runs old code.
+  const digest = createHash('sha1').update(source).digest();
+  const cacheFile = `${bundle}.v8`;
+  let cachedData: Buffer | undefined;
   try {
-    settings = loadSettings();
-  } catch (e) {
-    process.stderr.write(`virtnet-controller: ${(e as Error).message}\n`);
-    process.exit(2);
+    const c = readFileSync(cacheFile);
+    if (c.subarray(0, digest.length).equals(digest)) cachedData = c.subarray(digest.length);
+  } catch {
+    // the first start: compile, then keep what was compiled
   }
-  const log = createLogger(settings.logLevel);
-  // systemctl reload (ExecReload sends SIGHUP): read virtnet.conf and the providers again by a fast
-  // restart. Handled from the first moment: SIGHUP's default action would end the process.
-  let reloadAsked = false;
-  let reload = () => {
-    reloadAsked = true;
-  };
-  process.on('SIGHUP', () => reload());
-  try {
-    const running = await startController(settings, log);
-    log.info({ url: running.url, socket: settings.socketPath, home: settings.home }, 'controller ready');
-    process.stdout.write(`\nvirtnet controller is running. Dashboard: ${running.loginUrl}\nCLI socket: ${settings.socketPath} (npx virtnet list)\n\n`);
-    const stop = (signal: string) => {
-      log.info({ signal }, 'stopping');
-      try {
-        sdNotify('STOPPING=1');
-      } catch {
-        // no service manager to tell
-      }
-      running.close().then(
-        () => {
-          if (signal === 'SIGINT') process.stdout.write(stillRunning(settings.home));
-          process.exit(0);
-        },
-        (e: unknown) => {
-          log.error({ err: e }, 'error while stopping');
-          process.exit(1);
-        },
-      );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    reload = () => {
-      log.info('SIGHUP: reloading by a fast restart');
-      running.app
-        .get(UpdateService)
-        .start('restart', 'system')
-        .catch((e: unknown) => log.error(`reload failed: ${(e as Error).message}`));
-    };
-    if (reloadAsked) reload();
-  } catch (e) {
-    const known = e instanceof SettingsError || e instanceof ConfigFileError || e instanceof InventoryError || e instanceof TokenFileError || e instanceof ProviderFileError;
-    if (known) log.fatal(`cannot start: ${(e as Error).message}`);
-    else log.fatal({ err: e }, `cannot start: ${(e as Error).message}`);
-    process.exit(known ? 2 : 1);
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source.toString('utf8')}\n})`, { filename: bundle, cachedData });
+  const mod = { exports: {} as { main(): Promise<void> } };
+  (script.runInThisContext() as (...args: unknown[]) => void)(mod.exports, createRequire(bundle), mod, bundle, dirname(bundle));
+  await mod.exports.main();
+  if (!cachedData || script.cachedDataRejected) {
+    // Once ready: the cache then holds the functions a start compiled, not only the top level.
+    try {
+      const tmp = `${cacheFile}.${process.pid}`;
+      writeFileSync(tmp, Buffer.concat([digest, script.createCachedData()]));
+      renameSync(tmp, cacheFile);
+    } catch {
+      // a read-only install: every start compiles
+    }
   }
+} else {
+  await (await import('./daemon.js')).main();
 }
-
-void main();

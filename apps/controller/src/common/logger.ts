@@ -8,9 +8,9 @@
  */
 import type { LoggerService } from '@nestjs/common';
 import { fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
 import type { LogLevel } from '../settings/settings.js';
 
 /** True when stdout is the stream systemd's journal reads (see systemd.exec(5), JOURNAL_STREAM). */
@@ -54,6 +54,12 @@ function journalStream(): Writable {
   });
 }
 
+/** Loaded only for a terminal: a service's start does not pay for it. */
+function prettyStream(): NodeJS.WritableStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return pretty({ sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' });
+}
+
 export function createLogger(level: LogLevel, stream?: NodeJS.WritableStream): Logger {
   const format = logFormat();
   const dest =
@@ -61,7 +67,7 @@ export function createLogger(level: LogLevel, stream?: NodeJS.WritableStream): L
     (format === 'journal'
       ? journalStream()
       : format === 'pretty'
-        ? pretty({ sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' })
+        ? prettyStream()
         : pino.destination({ sync: true }));
   return pino({ level, base: { pid: process.pid } }, dest);
 }

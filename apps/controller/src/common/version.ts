@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { INSTALL_ROOT } from './paths.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-
-/** The product version: the root package.json's, from src/common or dist/common. */
-export const VERSION: string = (JSON.parse(readFileSync(resolve(here, '../../../../package.json'), 'utf8')) as { version: string }).version;
+/** The product version: the install's root package.json's. */
+export const VERSION: string = (JSON.parse(readFileSync(join(INSTALL_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
