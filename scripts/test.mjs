@@ -21,6 +21,8 @@ ensureSystem(
     openssl: 'openssl',
     journalctl: 'systemd',
     unshare: 'util-linux',
+    'ovs-vswitchd': 'openvswitch-switch',
+    tshark: 'tshark',
   },
   ['libclang-rt-14-dev'],
 );

@@ -42,6 +42,11 @@ export const VfConfSchema = z
   })
   .strict();
 
+/** An OVS bridge name: also the name of its internal port's netdev, hence at most 15 characters. */
+export const OvsBridgeSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/, { error: 'must be an Open vSwitch bridge name: 1 to 15 of A-Z a-z 0-9 _ . - (it names a netdev)' });
+
 export const VirtnetConfSchema = z
   .object({
     ib_dev_p0: IbDeviceNameSchema.optional(),
@@ -62,6 +67,7 @@ export const VirtnetConfSchema = z
     single_port: Flag.optional(),
     static_pf: StaticPfConfSchema.optional(),
     vf: VfConfSchema.optional(),
+    ovs_bridge: OvsBridgeSchema.optional().describe('Open vSwitch bridge each new representor joins (and leaves at unplug)'),
   })
   .superRefine((c, ctx) => {
     if (c.is_lag && c.single_port)

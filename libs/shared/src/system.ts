@@ -49,6 +49,15 @@ export const HealthResultSchema = z.object({
     removed: integer().describe('Functions the DPU held that no stored device backs, removed'),
     failed: z.array(z.object({ vuid: z.string(), code: z.string(), message: z.string() })),
   }),
+  ovs: z
+    .object({
+      bridge: z.string(),
+      ports: integer().describe('Representors this controller keeps on the bridge'),
+      errors: integer().describe('ovs-vsctl calls that failed since the start (the devices work regardless)'),
+      last_error: z.string().nullable(),
+    })
+    .nullable()
+    .describe("The Open vSwitch bridge of virtnet.conf's ovs_bridge, or null without one"),
 });
 export type HealthResult = z.infer<typeof HealthResultSchema>;
 

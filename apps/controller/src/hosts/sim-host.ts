@@ -10,13 +10,12 @@ import { HostStatusSchema, VirtnetError, type HostStatus } from '@virtnet/shared
 import { spawn } from 'node:child_process';
 import { existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { Settings } from '../settings/settings.js';
 import type { HostAdapter, HostCommand } from './host-adapter.js';
+import { INSTALL_ROOT } from '../common/paths.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DEFAULT_BINARY = resolve(here, '../../../../libs/hw/native/build/vnet-host');
+const DEFAULT_BINARY = join(INSTALL_ROOT, 'libs/hw/native/build/vnet-host');
 
 /** One line to vnet-host's control socket, one JSON line back. */
 function ask(socket: string, line: string, timeoutMs = 3000): Promise<unknown> {

@@ -5,9 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { OvsBridgeSchema } from '@virtnet/shared';
+import { INSTALL_ROOT } from '../common/paths.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -67,6 +68,8 @@ export interface Settings {
   tls: TlsSettings | null;
   /** Where the audit log's entries also go as structured journal entries (see devices/audit.service.ts). */
   journalSocket: string | null;
+  /** VIRTNET_OVS_BRIDGE: the Open vSwitch bridge representors join; overrides virtnet.conf's ovs_bridge. */
+  ovsBridge: string | null;
 }
 
 export interface TlsSettings {
@@ -89,9 +92,8 @@ export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** The repository root, from src/settings or dist/settings. */
-const repoRoot = resolve(here, '../../../..');
+/** The repository root (or the install's). */
+const repoRoot = INSTALL_ROOT;
 
 const EnvSchema = z.object({
   VIRTNET_HOME: z.string().min(1).optional(),
@@ -125,6 +127,7 @@ const EnvSchema = z.object({
   VIRTNET_DATAPATH: z.enum(DATAPATHS).default('auto'),
   VIRTNET_VHOST_MODE: z.enum(VHOST_MODES).default('server'),
   VIRTNET_DPU: z.enum(['spawn', 'attach']).default('spawn'),
+  VIRTNET_OVS_BRIDGE: OvsBridgeSchema.optional(),
   VIRTNET_UPDATE_FROM: z.string().min(1).optional(),
   VIRTNET_TAKEOVER: z.string().min(1).optional(),
   VIRTNET_VQ_WORKERS: z
@@ -238,6 +241,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     tls,
     // auto: when the journal's socket exists (a systemd machine); on: always, and say so when it cannot.
     journalSocket: e.VIRTNET_JOURNAL === 'off' || (e.VIRTNET_JOURNAL === 'auto' && !existsSync(e.VIRTNET_JOURNAL_SOCKET)) ? null : e.VIRTNET_JOURNAL_SOCKET,
+    ovsBridge: e.VIRTNET_OVS_BRIDGE ?? null,
     installDir: repoRoot,
     updateFrom: e.VIRTNET_UPDATE_FROM ? resolve(e.VIRTNET_UPDATE_FROM) : null,
     takeover: e.VIRTNET_TAKEOVER ?? null,

@@ -12,6 +12,7 @@ import { CONF } from '../hardware/tokens.js';
 import type { VirtnetConf } from '@virtnet/shared';
 import { UpdateService } from '../update/update.service.js';
 import { DpuSupervisor } from '../devices/dpu-supervisor.js';
+import { OvsService } from '../switch/ovs.service.js';
 
 @Injectable()
 export class SystemService {
@@ -26,6 +27,7 @@ export class SystemService {
     @Inject(INVENTORY) private readonly inventory: Inventory,
     @Inject(CONF) private readonly conf: VirtnetConf,
     @Inject(DpuSupervisor) private readonly supervisor: DpuSupervisor,
+    @Inject(OvsService) private readonly ovs: OvsService,
   ) {}
 
   version(): VersionResult {
@@ -69,6 +71,7 @@ export class SystemService {
         last_outage: outage,
       },
       recovery: { enabled: this.conf.recovery !== false, ...this.reconciliation.report },
+      ovs: this.ovs.status(),
     };
   }
 }
