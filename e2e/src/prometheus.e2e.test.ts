@@ -11,13 +11,13 @@
  * controller, then `prom.firing(alert, { instance })`.
  */
 import { spawnSync } from 'node:child_process';
-import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { until } from '@virtnet/shared';
 import { Daemon, ROOT } from './support/daemon.js';
+import { hostCommand } from './support/host.js';
 import { DEPLOY, Prometheus } from './support/prometheus.js';
 import { metricNames, SCRAPE_SERIES, scrapedNames } from './support/promql.js';
 
@@ -25,19 +25,6 @@ const promtool = (...args: string[]) => {
   const r = spawnSync('promtool', args, { cwd: DEPLOY, encoding: 'utf8' });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 };
-
-/** One line to a home's vnet-host control socket, its JSON answer back. */
-function hostCommand(home: string, line: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const s = connect(join(home, 'vnet-host.sock'));
-    let buf = '';
-    s.setEncoding('utf8');
-    s.on('connect', () => s.write(line + '\n'));
-    s.on('data', (c: string) => (buf += c));
-    s.on('end', () => resolve(JSON.parse(buf)));
-    s.on('error', reject);
-  });
-}
 
 describe('promtool', () => {
   it('accepts the scrape configuration and the rules', () => {

@@ -2,7 +2,7 @@
  * Files are read and written on the CLI's side, so that paths are the
  * caller's and the controller never touches them.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError } from './exit.js';
 
@@ -36,5 +36,17 @@ export function isDirectory(path: string): boolean {
     return statSync(path).isDirectory();
   } catch (e) {
     throw new CliError('INVALID_ARGUMENT', `cannot read ${path}: ${why(e)}`, 'file', true);
+  }
+}
+
+/** Writes `data` to `path` whole: through a temporary file beside it, so that a failed write leaves no half file. */
+export function writeFileWhole(path: string, data: Buffer, field = 'file'): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new CliError('INVALID_ARGUMENT', `cannot write ${path}: ${why(e)}`, field, true);
   }
 }

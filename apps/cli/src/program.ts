@@ -8,6 +8,7 @@
 import { Command, Option } from 'commander';
 import { addCompletionCommand } from './commands/completion.js';
 import { addContextCommands } from './commands/context.js';
+import { addDebugCommands } from './commands/debug.js';
 import { addDeviceCommands } from './commands/devices.js';
 import { addHostCommands } from './commands/host.js';
 import { addLogCommand } from './commands/log.js';
@@ -39,6 +40,7 @@ export function buildProgram(io: Io, version: string): Command {
   addValidateCommand(program, io);
   addUpdateCommands(program, io);
   addRecoveryCommands(program, io);
+  addDebugCommands(program, io);
   addContextCommands(program, io);
   addCompletionCommand(program, io);
   addSystemCommands(program, io, version);

@@ -11,6 +11,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { BulkModule } from './bulk/bulk.module.js';
 import { CommonModule } from './common/common.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { DebugModule } from './debug/debug.module.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HardwareModule } from './hardware/hardware.module.js';
@@ -19,6 +20,7 @@ import { OperationsModule } from './operations/operations.module.js';
 import { RecoveryModule } from './recovery/recovery.module.js';
 import { RpcModule } from './rpc/rpc.module.js';
 import { SriovModule } from './sriov/sriov.module.js';
+import { SwitchModule } from './switch/switch.module.js';
 import { SystemModule } from './system/system.module.js';
 import { UpdateModule } from './update/update.module.js';
 
@@ -63,6 +65,8 @@ export class AppModule {
         EventsModule,
         MetricsModule,
         BulkModule,
+        SwitchModule,
+        DebugModule,
       ],
     };
   }

@@ -9,6 +9,7 @@ export * from './devices.js';
 export * from './hotplug.js';
 export * from './modify.js';
 export * from './stats.js';
+export * from './debug.js';
 export * from './system.js';
 export * from './audit.js';
 export * from './host.js';

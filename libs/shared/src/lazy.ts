@@ -33,6 +33,8 @@ const LOADERS: Loaders = {
   update_status: () => import('./update.js').then((m) => m.UPDATE_METHODS.update_status),
   restart: () => import('./update.js').then((m) => m.UPDATE_METHODS.restart),
   operations: () => import('./operations.js').then((m) => m.OPERATION_METHODS.operations),
+  debug: () => import('./debug.js').then((m) => m.DEBUG_METHODS.debug),
+  debug_capture: () => import('./debug.js').then((m) => m.DEBUG_METHODS.debug_capture),
 };
 
 /** The params and result schema of `method`, the same objects RPC_METHODS holds. */

@@ -5,6 +5,7 @@
  * the table they make together.
  */
 import type { z } from 'zod';
+import { DEBUG_METHODS } from './debug.js';
 import { DEVICE_METHODS } from './devices.js';
 import { HOST_METHODS } from './host.js';
 import { HOTPLUG_METHODS } from './hotplug.js';
@@ -31,6 +32,7 @@ export const RPC_METHODS = {
   ...RECOVERY_METHODS,
   ...UPDATE_METHODS,
   ...OPERATION_METHODS,
+  ...DEBUG_METHODS,
 } as const;
 
 export type RpcMethod = keyof typeof RPC_METHODS;

@@ -30,6 +30,7 @@ const AUDITED: Partial<Record<RpcMethod, (params: unknown) => string | null>> = 
   modify_queue: requestedTarget,
   host_action: requestedTarget,
   set_vfs: noTarget,
+  debug_capture: requestedTarget,
 };
 
 @Injectable()

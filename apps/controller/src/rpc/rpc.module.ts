@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '../config/config.module.js';
+import { DebugModule } from '../debug/debug.module.js';
 import { DevicesModule } from '../devices/devices.module.js';
 import { OperationsModule } from '../operations/operations.module.js';
 import { RecoveryModule } from '../recovery/recovery.module.js';
@@ -10,7 +11,7 @@ import { RpcController } from './rpc.controller.js';
 import { RpcServer } from './rpc.server.js';
 
 @Module({
-  imports: [DevicesModule, SriovModule, RecoveryModule, UpdateModule, SystemModule, ConfigModule, OperationsModule],
+  imports: [DevicesModule, SriovModule, RecoveryModule, UpdateModule, SystemModule, ConfigModule, OperationsModule, DebugModule],
   providers: [RpcServer],
   controllers: [RpcController],
 })
