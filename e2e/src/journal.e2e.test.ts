@@ -5,6 +5,7 @@
  * structured fields: who (actor), what (action), target, result. A journal
  * that goes away costs a warning, never the change.
  */
+import { userInfo } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
 import { until } from '@virtnet/shared';
@@ -34,10 +35,11 @@ describe('audit in the journal', () => {
 
     const hotplug = await until('the hotplug entry', () => j.entries(AUDIT, 'VIRTNET_AUDIT_ACTION=hotplug')[0]);
     expect(hotplug).toMatchObject({
-      MESSAGE: `cli hotplug ${vuid}: ok`,
+      MESSAGE: `cli:${userInfo().username} hotplug ${vuid}: ok`,
       PRIORITY: '5',
       SYSLOG_IDENTIFIER: 'virtnet-controller',
-      VIRTNET_AUDIT_ACTOR: 'cli',
+      // the CLI's OS user, from the socket's peer credentials
+      VIRTNET_AUDIT_ACTOR: `cli:${userInfo().username}`,
       VIRTNET_AUDIT_ACTION: 'hotplug',
       VIRTNET_AUDIT_TARGET: vuid,
       VIRTNET_AUDIT_RESULT: 'ok',
@@ -47,7 +49,7 @@ describe('audit in the journal', () => {
     expect(Number(hotplug['VIRTNET_AUDIT_ID'])).toBeGreaterThan(0);
     // The same entry as the audit log's own.
     const events = (await d.api('GET', '/api/v1/events?limit=10')).body.events;
-    expect(events.find((e: any) => e.id === Number(hotplug['VIRTNET_AUDIT_ID']))).toMatchObject({ action: 'hotplug', target: vuid, actor: 'cli' });
+    expect(events.find((e: any) => e.id === Number(hotplug['VIRTNET_AUDIT_ID']))).toMatchObject({ action: 'hotplug', target: vuid, actor: `cli:${userInfo().username}` });
 
     const modify = await until('the refused modify entry', () => j.entries(AUDIT, 'VIRTNET_AUDIT_RESULT=error')[0]);
     expect(modify).toMatchObject({

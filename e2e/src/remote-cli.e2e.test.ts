@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -92,7 +92,7 @@ describe('the CLI over HTTPS', () => {
     expect(events.find((e: any) => e.action === 'unplug' && e.target === vuid)).toMatchObject({ actor: 'api', result: 'ok' });
     const refused = events.filter((e: any) => e.action === 'hotplug' && e.result === 'error').map((e: any) => [e.actor, e.error_code]);
     expect(refused).toEqual([
-      ['cli', 'MAC_IN_USE'],
+      [`cli:${userInfo().username}`, 'MAC_IN_USE'],
       ['api', 'MAC_IN_USE'],
     ]);
   });

@@ -21,5 +21,5 @@ export function print(io: Io, value: unknown): void {
 
 /** Calls `method` and prints the answer. */
 export async function run(io: Io, method: RpcMethod, params: unknown): Promise<void> {
-  print(io, await io.call(method, params));
+  print(io, await io.call(method, params, { printOnly: true }));
 }

@@ -24,13 +24,14 @@ export async function main(argv: string[]): Promise<void> {
   const timeout = Number(process.env['VIRTNET_TIMEOUT_MS'] ?? 30000);
   let caller: Call | undefined;
   // Decided at the first call: commands that call no controller need none.
-  const connect = (): Call => {
+  const connect = (ms = timeout): Call => {
     const t = resolveTarget(program.opts<TargetFlags>());
-    return t.kind === 'socket' ? socketCaller(t.path, timeout) : rpcCaller(httpsExchange(t.remote, timeout));
+    return t.kind === 'socket' ? socketCaller(t.path, ms) : rpcCaller(httpsExchange(t.remote, ms));
   };
   const program = buildProgram(
     {
-      call: (m, p) => (caller ??= connect())(m, p),
+      // A call that waits on purpose (a capture) gets that long on top of the usual timeout.
+      call: (m, p, o) => (o?.waitMs ? connect(timeout + o.waitMs) : (caller ??= connect()))(m, p, o),
       out: (t) => process.stdout.write(t + '\n'),
       err: (t, newline = true) => process.stderr.write(newline ? t + '\n' : t),
       errIsTty: process.stderr.isTTY === true,

@@ -7,7 +7,7 @@ import { integer } from './fields.js';
 export const AuditEventSchema = z.object({
   id: integer(),
   at: z.string(),
-  actor: z.string().describe('cli, api or system'),
+  actor: z.string().describe("cli:USER (the OS user of the CLI that asked, from the socket's peer credentials), api or system"),
   action: z.string(),
   target: z.string().nullable(),
   result: z.enum(['ok', 'error']),

@@ -11,7 +11,7 @@ export const OperationSchema = z.object({
   id: z.string().describe('Opaque id, unique for the controller process'),
   action: z.string().describe('What runs, e.g. set_vfs or modify_device'),
   target: z.string().nullable().describe('What it runs on, e.g. "pf 0" or "126 devices"'),
-  actor: z.string().describe('cli, api or system'),
+  actor: z.string().describe("cli:USER (the OS user of the CLI that asked, from the socket's peer credentials), api or system"),
   state: z.enum(['running', 'succeeded', 'failed']),
   total: integer().min(0).describe('Steps in all (devices to create, change, ...)'),
   done: integer().min(0).describe('Steps finished so far'),

@@ -3,6 +3,7 @@
  * captured, and local refusals are checked before anything would be sent.
  */
 import { describe, expect, it } from 'vitest';
+import { rpcCaller } from '../../src/client.js';
 import { CliError } from '../../src/exit.js';
 import { buildProgram } from '../../src/program.js';
 
@@ -110,5 +111,19 @@ describe('virtnet host sriov progress', () => {
     await program.parseAsync(['node', 'virtnet', 'host', 'sriov', '-p', '0', '126']);
     expect(err.join('')).toMatch(/set_vfs pf 0: 40\/126 running/);
     expect(err.join('')).toMatch(/set_vfs pf 0: 126\/126 succeeded/);
+  });
+});
+
+describe('answers the CLI checks', () => {
+  const answer = (result: unknown) => rpcCaller(async () => ({ result }));
+
+  it('passes an answer it only prints through as sent, and checks one it reads', async () => {
+    const call = answer({ devices: 'not a list' });
+    await expect(call('list', {}, { printOnly: true })).resolves.toEqual({ devices: 'not a list' });
+    await expect(call('list', {})).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/unexpected answer to list/) });
+  });
+
+  it('refuses an answer with no result even when it only prints it', async () => {
+    await expect(answer(undefined)('list', {}, { printOnly: true })).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 });

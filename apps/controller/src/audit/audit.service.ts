@@ -5,8 +5,13 @@ import type { AuditEvent } from '@virtnet/shared';
 import { AUDIT_STORE, type AuditStore, type NewAuditEvent } from '../database/stores.js';
 import { SETTINGS, type Settings } from '../settings/settings.js';
 
-/** Who may ask for a change: the CLI's socket, the HTTP API (the remote CLI too), or the controller itself. */
-export type Actor = 'cli' | 'api' | 'system';
+/**
+ * Who asked for a change: the CLI's socket (`cli:USER`, the OS user of the
+ * process that connected, from the kernel's peer credentials; plain `cli`
+ * where the kernel gave none), the HTTP API (the remote CLI too), or the
+ * controller itself.
+ */
+export type Actor = 'cli' | `cli:${string}` | 'api' | 'system';
 
 /**
  * Every audit entry of the journal carries this MESSAGE_ID, so that a log

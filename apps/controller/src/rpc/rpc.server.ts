@@ -15,8 +15,10 @@ import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { RPC_APP_ERROR, type RpcArgs, type RpcMethod } from '@virtnet/shared';
+import { peerCredentials, socketFd } from '@virtnet/hw';
 import type { Actor } from '../audit/audit.service.js';
 import { ChangeCheck } from '../audit/change-check.js';
+import { DebugService } from '../debug/debug.service.js';
 import { AuthService } from '../auth/auth.service.js';
 import { toVirtnetError } from '../common/errors.js';
 import { ConfigService } from '../config/config.service.js';
@@ -34,13 +36,13 @@ import { UpdateService } from '../update/update.service.js';
 export const MAX_LINE_BYTES = 1 << 20;
 
 /** Each method's handler takes its params as the method's schema made them. */
-type Handlers = { [M in RpcMethod]: (params: RpcArgs<M>) => unknown };
+type Handlers = { [M in RpcMethod]: (params: RpcArgs<M>, actor: Actor) => unknown };
 
 @Injectable()
 export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly log = new Logger('rpc');
-  private readonly rpc = new JSONRPCServer();
-  private readonly remote = new JSONRPCServer();
+  private readonly rpc = new JSONRPCServer<Actor>();
+  private readonly remote = new JSONRPCServer<Actor>();
   private server?: Server;
   private readonly sockets = new Set<Socket>();
 
@@ -57,44 +59,48 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
     @Inject(RecoveryService) recovery: RecoveryService,
     @Inject(UpdateService) update: UpdateService,
     @Inject(OperationsService) operations: OperationsService,
+    @Inject(DebugService) debug: DebugService,
   ) {
-    const handlers = (actor: Actor): Handlers => ({
+    const handlers: Handlers = {
       list: () => queries.list(),
       query: (p) => queries.query(p),
       stats: (p) => queries.stats(p),
-      hotplug: (p) => devices.hotplug(p, actor),
-      unplug: (p) => devices.unplug(p, actor),
-      modify_device: (p) => devices.modifyDevice(p, actor),
-      modify_queue: (p) => devices.modifyQueue(p, actor),
+      hotplug: (p, actor) => devices.hotplug(p, actor),
+      unplug: (p, actor) => devices.unplug(p, actor),
+      modify_device: (p, actor) => devices.modifyDevice(p, actor),
+      modify_queue: (p, actor) => devices.modifyQueue(p, actor),
       version: () => system.version(),
       health: () => system.health(),
       host: () => host.status(),
-      host_action: (p) => host.act(p, actor),
+      host_action: (p, actor) => host.act(p, actor),
       // The socket is owner-only, and over HTTP the caller showed the token: either may hold it.
       dashboard: () => auth.dashboard(),
       log: (p) => config.level(p),
       validate: (p) => config.validate(p),
-      set_vfs: (p) => sriov.setVfs(p, actor),
+      set_vfs: (p, actor) => sriov.setVfs(p, actor),
       sriov: () => sriov.status(),
-      recovery_import: (p) => recovery.importFiles(p, actor),
+      recovery_import: (p, actor) => recovery.importFiles(p, actor),
       recovery_export: () => recovery.exportRecords(),
-      update_start: () => update.start('update', actor),
+      update_start: (_p, actor) => update.start('update', actor),
       update_status: () => update.status(),
-      restart: () => update.start('restart', actor),
+      restart: (_p, actor) => update.start('restart', actor),
       operations: () => ({ operations: operations.list() }),
-    });
-    this.register(this.rpc, handlers('cli'), 'cli');
-    this.register(this.remote, handlers('api'), 'api');
+      debug: (p) => debug.rings(p),
+      debug_capture: (p, actor) => debug.capture(p, actor),
+    };
+    this.register(this.rpc, handlers);
+    this.register(this.remote, handlers);
   }
 
   /** Every method's params are checked here, once, before its service sees them. */
-  private register(server: JSONRPCServer, handlers: Handlers, actor: Actor): void {
+  private register(server: JSONRPCServer<Actor>, handlers: Handlers): void {
     for (const name of Object.keys(handlers) as RpcMethod[]) {
-      const handle = handlers[name] as (params: unknown) => unknown;
-      server.addMethod(name, async (params) => {
-        this.log.debug(`rpc ${name}`);
+      const handle = handlers[name] as (params: unknown, actor: Actor) => unknown;
+      // The actor comes with each request: the socket's caller (cli:USER), or api.
+      server.addMethod(name, async (params, actor) => {
+        this.log.debug(`rpc ${name} from ${actor}`);
         try {
-          return await handle(await this.check.params(name, params ?? {}, actor));
+          return await handle(await this.check.params(name, params ?? {}, actor), actor);
         } catch (e) {
           const err = toVirtnetError(e);
           if (err.code === 'INTERNAL') this.log.error(`${name}: ${e instanceof Error ? e.stack : String(e)}`);
@@ -106,7 +112,7 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
 
   /** One request from POST /api/v1/rpc; null for a notification (a request without id). */
   async receiveRemote(request: unknown): Promise<unknown> {
-    return await this.remote.receive(request as Parameters<JSONRPCServer['receive']>[0]);
+    return await this.remote.receive(request as Parameters<JSONRPCServer['receive']>[0], 'api');
   }
 
   onApplicationBootstrap(): Promise<void> {
@@ -127,6 +133,9 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
 
   private serve(socket: Socket): void {
     this.sockets.add(socket);
+    // The socket is owner-only, so the caller is the controller's user or root; the audit names which.
+    const cred = peerCredentials(socketFd(socket));
+    const actor: Actor = cred ? `cli:${cred.user}` : 'cli';
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let buffer = '';
@@ -141,13 +150,13 @@ export class RpcServer implements OnApplicationBootstrap, OnApplicationShutdown 
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl).trim();
         buffer = buffer.slice(nl + 1);
-        if (line) void this.answer(socket, line);
+        if (line) void this.answer(socket, line, actor);
       }
     });
   }
 
-  private async answer(socket: Socket, line: string): Promise<void> {
-    const response = await this.rpc.receiveJSON(line);
+  private async answer(socket: Socket, line: string, actor: Actor): Promise<void> {
+    const response = await this.rpc.receiveJSON(line, actor);
     if (response && !socket.destroyed) socket.write(JSON.stringify(response) + '\n');
   }
 

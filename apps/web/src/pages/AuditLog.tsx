@@ -43,7 +43,7 @@ export function Events() {
     const text = f.text.trim().toLowerCase();
     return events.filter(
       (e) =>
-        (!f.actor || e.actor === f.actor) &&
+        (!f.actor || e.actor === f.actor || e.actor.startsWith(`${f.actor}:`)) &&
         (!f.result || e.result === f.result) &&
         (!f.action || e.action === f.action) &&
         (!text || `${e.target ?? ''} ${e.detail ?? ''} ${e.error_code ?? ''} ${e.action}`.toLowerCase().includes(text)),
