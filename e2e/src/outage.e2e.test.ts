@@ -8,7 +8,7 @@
  * The gaps these cost are measured by bench/outage.mjs, not asserted here.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -101,4 +101,24 @@ describe('an outage of the controller', () => {
     const events = (await d.api('GET', '/api/v1/events?limit=20')).body.events as { action: string; actor: string; result: string }[];
     expect(events).toContainEqual(expect.objectContaining({ action: 'dpu_restart', actor: 'system', result: 'ok' }));
   }, 120_000);
+
+  it('replaces a DPU that hangs with its socket open (SIGSTOP): killed within seconds, its devices recreated', async () => {
+    d = await new Daemon({ env: { VIRTNET_HOST: 'sim', VIRTNET_HOST_PROFILE: 'ping' } }).start();
+    const r = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:99:61', '-t', '1500', '-n', '3', '-s', '256');
+    expect(r.code, r.stderr).toBe(0);
+    const dpu = d.dpuPid()!;
+    process.kill(dpu, 'SIGSTOP');
+    // No request meanwhile (one would wait for its timeout, and then also end in a kill): the
+    // heartbeat alone must tell, after 3 s without one.
+    await new Promise((r) => setTimeout(r, 3500));
+    const h = await until('a new DPU in place of the hung one', async () => {
+      const x = (await virtnet(d!.home, 'health')).json;
+      return x.dpu.pid !== dpu && x.dpu.state === 'running' ? x : undefined;
+    }, 30_000);
+    expect(h.dpu.last_outage?.reason ?? '').toMatch(/hung: no heartbeat/);
+    expect(existsSync(`/proc/${dpu}`)).toBe(false);
+    const dev = (await virtnet(d.home, 'query', '-u', r.json.vuid, '-b')).json.devices[0];
+    expect(dev).toMatchObject({ vuid: r.json.vuid, mac: '02:00:00:00:99:61' });
+    await until('the host back at DRIVER_OK', async () => (((await virtnet(d!.home, 'query', '-u', r.json.vuid, '-b')).json.devices[0].device_status & 4) === 4 ? true : undefined), 30_000);
+  }, 60_000);
 });

@@ -32,13 +32,7 @@ export class DeviceOperations {
     return this.registry.mutate(actor, 'hotplug', null, async (note) => {
       const mac = normalizeMac(r.mac);
       this.registry.ensureMacFree(mac);
-      const pairs = Math.floor(r.num_queues / 2);
-      if (r.num_queues % 2 === 0 && pairs > 1)
-        throw new VirtnetError(
-          'FEATURES_CONFLICT',
-          `${r.num_queues} queues make ${pairs} queue pairs, and more than one pair needs the control queue (MQ): use an odd count such as ${r.num_queues + 1}`,
-          'num_queues',
-        );
+      checkQueueCount(r.num_queues, this.hw.profile);
       const fn = this.hw.create({
         kind: 'hotplug',
         ibDevice: r.ib_device,
@@ -170,4 +164,25 @@ export class DeviceOperations {
       this.log.error(`could not restore ${before.vuid} after a failed change: ${(e as Error).message}`);
     }
   }
+}
+
+/**
+ * A hot-plugged PF's queue count, with a count that works in the refusal:
+ * the DPU allows min(max_virt_queues, PF MSI-X) virtqueues (and refuses
+ * more itself), and more than one RX/TX pair needs the control queue, so an
+ * odd count.
+ */
+export function checkQueueCount(n: number, p: { maxVirtqueues: number; pfMsix: number }): void {
+  const limit = Math.min(p.maxVirtqueues, p.pfMsix);
+  const largest = limit % 2 ? limit : limit - 1;
+  const most = `at most ${largest} (${(largest - 1) / 2} queue pairs and the control queue)`;
+  if (n > limit)
+    throw new VirtnetError('QUEUES_EXCEED_LIMIT', `${n} queues exceed the limit of ${limit} (min of max_virt_queues ${p.maxVirtqueues} and MSI-X ${p.pfMsix}): use ${most}`, 'num_queues');
+  const pairs = Math.floor(n / 2);
+  if (n % 2 === 0 && pairs > 1)
+    throw new VirtnetError(
+      'FEATURES_CONFLICT',
+      `${n} queues make ${pairs} queue pairs, and more than one pair needs the control queue (MQ): use an odd count such as ${n + 1 <= limit ? n + 1 : n - 1}`,
+      'num_queues',
+    );
 }

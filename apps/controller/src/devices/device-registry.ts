@@ -223,6 +223,21 @@ export class DeviceRegistry {
       .sort((a, b) => a.fn.pfId - b.fn.pfId || (a.fn.vfId ?? -1) - (b.fn.vfId ?? -1))
       .map(({ l, fn }) => this.present(fn, l.row.createdAt));
   }
+
+  /**
+   * What the host's driver last did to each device, as a key that changes
+   * when it does (status, link, connection, negotiated features): one
+   * function list and no device views, so that watching 535 devices once a
+   * second costs little.
+   */
+  driverKeys(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const { fn } of this.snapshot()) {
+      const g = this.host.guestView(fn.vuid);
+      out.set(fn.vuid, `${g?.deviceStatus ?? fn.deviceStatus}/${fn.linkUp}/${fn.connected}/${g?.driverFeatures ?? fn.driverFeatures}`);
+    }
+    return out;
+  }
 }
 
 /** A function as last seen, while the DPU that held it is down: no driver, no queue running. */

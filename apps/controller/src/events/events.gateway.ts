@@ -65,24 +65,24 @@ export class EventsGateway implements OnGatewayConnection, OnGatewayDisconnect, 
   private watchDrivers(): void {
     const watched = [...this.clients.values()].some((t) => t.has('devices'));
     if (watched && !this.watcher) {
-      this.lastSeen = new Map(this.devices.devices().map((d) => [d.vuid, this.driverKey(d)]));
+      this.lastSeen = this.devices.driverKeys();
       this.watcher = setInterval(() => {
-        for (const d of this.devices.devices()) {
-          const key = this.driverKey(d);
-          if (this.lastSeen.get(d.vuid) !== key) {
-            this.lastSeen.set(d.vuid, key);
-            this.publish('devices', { type: 'device.updated', device: d });
+        for (const [vuid, key] of this.devices.driverKeys()) {
+          if (this.lastSeen.get(vuid) === key) continue;
+          this.lastSeen.set(vuid, key);
+          let device;
+          try {
+            device = this.devices.view(this.devices.one({ vuid }), false);
+          } catch {
+            continue; // unplugged meanwhile: device.removed says so
           }
+          this.publish('devices', { type: 'device.updated', device });
         }
       }, 1000);
     } else if (!watched && this.watcher) {
       clearInterval(this.watcher);
       this.watcher = undefined;
     }
-  }
-
-  private driverKey(d: { device_status: number; link_status: string; host_connected: boolean; driver_features: string }): string {
-    return `${d.device_status}/${d.link_status}/${d.host_connected}/${d.driver_features}`;
   }
 
   private stopTelemetry(client: WebSocket): void {

@@ -18,6 +18,16 @@ export const TELEMETRY_INTERVAL_MS = 1000;
 
 type Listener = (m: TelemetryMessage) => void;
 
+/**
+ * A rate as a chart and a table show it: whole units from 100 up, two
+ * decimals below. Timer jitter makes 1 packet a second 0.998003992015968,
+ * whose seventeen digits would be most of what a sample sends and the
+ * costliest part of writing it.
+ */
+export function roundRate(x: number): number {
+  return x >= 100 ? Math.round(x) : Math.round(x * 100) / 100;
+}
+
 @Injectable()
 export class Telemetry implements OnModuleDestroy {
   private readonly listeners = new Set<Listener>();
@@ -73,7 +83,7 @@ export class Telemetry implements OnModuleDestroy {
       const p = this.prev.get(key);
       const vuid = handles.get(q.handle);
       if (!p || !vuid) continue;
-      const rate = (a: number, b: number) => Math.max(0, a - b) / seconds;
+      const rate = (a: number, b: number) => roundRate(Math.max(0, a - b) / seconds);
       const moved = q.packets !== p.packets || q.dropped !== p.dropped || q.kicks !== p.kicks || q.calls !== p.calls;
       if (!moved) continue;
       const entry = byDevice.get(vuid) ?? { vuid, queues: [] };

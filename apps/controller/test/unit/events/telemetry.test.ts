@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Hardware, HwQueueCounters } from '@virtnet/hw';
 import type { TelemetryMessage } from '@virtnet/shared';
 import type { DeviceRegistry } from '../../../src/devices/device-registry.js';
-import { Telemetry, TELEMETRY_INTERVAL_MS } from '../../../src/events/telemetry.js';
+import { roundRate, Telemetry, TELEMETRY_INTERVAL_MS } from '../../../src/events/telemetry.js';
 
 const VUID = 'MT2306XZ00ABVNETS132D0F0';
 
@@ -80,5 +80,16 @@ describe('Telemetry', () => {
     const before = reads();
     vi.advanceTimersByTime(5 * TELEMETRY_INTERVAL_MS);
     expect(reads()).toBe(before);
+  });
+});
+
+describe('roundRate', () => {
+  it('keeps whole units from 100 up and two decimals below', () => {
+    expect(roundRate(0.998003992015968)).toBe(1);
+    expect(roundRate(0.4567)).toBe(0.46);
+    expect(roundRate(99.994)).toBe(99.99);
+    expect(roundRate(782.435129740519)).toBe(782);
+    expect(roundRate(9_999_999_999.6)).toBe(10_000_000_000);
+    expect(roundRate(0)).toBe(0);
   });
 });
