@@ -22,7 +22,8 @@ import {
   type HwStatus,
 } from './hardware.js';
 import { answers, dpuFiles, runningDpu, startDpu, waitGone } from './dpu-process.js';
-import { Connection, profileFromRaw, resolveProfile, sameProfile, type DpuState, type ProfileOverrides, type StartOptions } from './native/connection.js';
+import { Connection } from './native/connection.js';
+import { profileFromRaw, resolveProfile, sameProfile, type DpuState, type ProfileOverrides, type StartOptions } from './native/records.js';
 import { EXPECTED_ABI } from './native/library.js';
 import type { RawProfile } from './native/types.js';
 
