@@ -66,7 +66,7 @@ export class Ovs {
     const netdevs: string[] = [];
     try {
       for (const br of this.vsctl('list-br').split('\n').filter(Boolean)) {
-        netdevs.push(br, ...this.vsctl('list-ifaces', br).split('\n').filter((i) => i && !i.startsWith('en3f')));
+        netdevs.push(br, ...this.vsctl('list-ifaces', br).split('\n').filter((i) => i && !/^en\df/.test(i)));
         this.vsctl('--if-exists', 'del-br', br);
       }
     } catch {

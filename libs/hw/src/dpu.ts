@@ -64,11 +64,15 @@ function sameStart(a: StartOptions, b: StartOptions): string | null {
   if (a.workers !== b.workers) return `${b.workers} worker(s), not ${a.workers}`;
   if (a.backend !== b.backend) return `representors '${b.backend}', not '${a.backend}'`;
   if (a.client !== b.client) return `vhost-user ${b.client ? 'client' : 'server'} mode`;
+  if (a.netns !== b.netns) return `representors in ${b.netns ? `network namespace ${b.netns}` : "the machine's namespace"}, not ${a.netns ? a.netns : "the machine's"}`;
   return null;
 }
 
 export class Dpu implements Hardware {
   readonly abiVersion = EXPECTED_ABI;
+  get representorNetns(): string | null {
+    return this.opts.start.netns || null;
+  }
   readonly profile: HwProfile;
   private readonly raw: RawProfile;
   private conn: Connection | null = null;

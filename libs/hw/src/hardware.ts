@@ -268,6 +268,8 @@ export interface HwCaptureRead {
 export interface Hardware {
   readonly profile: HwProfile;
   readonly abiVersion: number;
+  /** The network namespace of the TAP representors (ip-netns(8)); null for the machine's own. */
+  readonly representorNetns: string | null;
   create(spec: HwFunctionSpec): HwFunction;
   destroy(handle: number): void;
   modify(handle: number, change: HwFunctionChange): HwFunction;

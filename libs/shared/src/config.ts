@@ -47,6 +47,11 @@ export const OvsBridgeSchema = z
   .string({ error: 'must be a string' })
   .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/, { error: 'must be an Open vSwitch bridge name: 1 to 15 of A-Z a-z 0-9 _ . - (it names a netdev)' });
 
+/** A network namespace name (ip-netns(8): a file under /run/netns), at most 15 characters as the DPU holds it. */
+export const NetnsSchema = z
+  .string({ error: 'must be a string' })
+  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,14}$/, { error: 'must be a network namespace name: 1 to 15 of A-Z a-z 0-9 _ . - (a file under /run/netns)' });
+
 export const VirtnetConfSchema = z
   .object({
     ib_dev_p0: IbDeviceNameSchema.optional(),
@@ -68,6 +73,7 @@ export const VirtnetConfSchema = z
     static_pf: StaticPfConfSchema.optional(),
     vf: VfConfSchema.optional(),
     ovs_bridge: OvsBridgeSchema.optional().describe('Open vSwitch bridge each new representor joins (and leaves at unplug)'),
+    netns: NetnsSchema.optional().describe("Network namespace the TAP representors live in, created when missing (as a DPU's Arm OS has its own netdevs)"),
   })
   .superRefine((c, ctx) => {
     if (c.is_lag && c.single_port)
@@ -82,6 +88,8 @@ export const VirtnetConfSchema = z
       ctx.addIssue({ code: 'custom', path: [c.dpa_core_start === undefined ? 'dpa_core_start' : 'dpa_core_end'], message: 'dpa_core_start and dpa_core_end go together' });
     else if (c.dpa_core_start !== undefined && c.dpa_core_end !== undefined && c.dpa_core_end < c.dpa_core_start)
       ctx.addIssue({ code: 'custom', path: ['dpa_core_end'], message: 'must not be below dpa_core_start' });
+    if (c.netns !== undefined && c.ovs_bridge !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['netns'], message: "netns and ovs_bridge cannot go together: ovs-vswitchd adds ports from the machine's namespace only" });
     const staticPf = staticPfIbDeviceProblem(c);
     if (staticPf) ctx.addIssue({ code: 'custom', path: [staticPf.key], message: staticPf.message });
   });

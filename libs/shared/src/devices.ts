@@ -63,6 +63,7 @@ export const DeviceSchema = z.object({
   sf_parent_device: z.string(),
   sf_rep_net_device: z.string(),
   sf_rep_net_ifindex: integer().nullable(),
+  sf_rep_net_ns: z.string().nullable().describe("The representor's network namespace (ip netns), null for the machine's own"),
   vhost_user_socket: z.string().nullable().describe('The device\'s vhost-user back-end socket'),
   host_connected: z.boolean().describe('A vhost-user front-end (the host\'s driver) is attached'),
   host_connections: integer().describe('Front-end connections the device has taken since it was created: a host that reconnects counts one more'),

@@ -170,7 +170,7 @@ export class DeviceRegistry {
   /** A device as clients see it, at the address its host gave it. */
   present(fn: HwFunction, createdAt: Date, queues?: HwQueueCounters[]): Device {
     const guest = this.host.guestView(fn.vuid);
-    return toDevice(fn, createdAt, queues, { bdf: this.host.hostBdf(fn.vuid), ...guest });
+    return toDevice(fn, createdAt, queues, { bdf: this.host.hostBdf(fn.vuid), netns: this.hw.representorNetns, ...guest });
   }
 
   /** One device read from the DPU (its queues too when asked), or as last seen while the DPU is down. */

@@ -82,6 +82,8 @@ export interface HostFacts {
   bdf?: string;
   deviceStatus?: number;
   driverFeatures?: bigint;
+  /** The representors' network namespace (null: the machine's). */
+  netns?: string | null;
 }
 
 export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounters[], host: HostFacts = {}): Device {
@@ -114,6 +116,7 @@ export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounte
     sf_parent_device: fn.ibDevice,
     sf_rep_net_device: fn.sfRep,
     sf_rep_net_ifindex: fn.repIfindex,
+    sf_rep_net_ns: host.netns ?? null,
     vhost_user_socket: fn.vhostSocket,
     host_connected: fn.connected,
     host_connections: fn.connections,

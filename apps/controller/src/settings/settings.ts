@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { OvsBridgeSchema } from '@virtnet/shared';
+import { NetnsSchema, OvsBridgeSchema } from '@virtnet/shared';
 import { INSTALL_ROOT } from '../common/paths.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -70,6 +70,8 @@ export interface Settings {
   journalSocket: string | null;
   /** VIRTNET_OVS_BRIDGE: the Open vSwitch bridge representors join; overrides virtnet.conf's ovs_bridge. */
   ovsBridge: string | null;
+  /** VIRTNET_NETNS: the network namespace of the TAP representors; overrides virtnet.conf's netns. */
+  netns: string | null;
 }
 
 export interface TlsSettings {
@@ -128,6 +130,7 @@ const EnvSchema = z.object({
   VIRTNET_VHOST_MODE: z.enum(VHOST_MODES).default('server'),
   VIRTNET_DPU: z.enum(['spawn', 'attach']).default('spawn'),
   VIRTNET_OVS_BRIDGE: OvsBridgeSchema.optional(),
+  VIRTNET_NETNS: NetnsSchema.optional(),
   VIRTNET_UPDATE_FROM: z.string().min(1).optional(),
   VIRTNET_TAKEOVER: z.string().min(1).optional(),
   VIRTNET_VQ_WORKERS: z
@@ -242,6 +245,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     // auto: when the journal's socket exists (a systemd machine); on: always, and say so when it cannot.
     journalSocket: e.VIRTNET_JOURNAL === 'off' || (e.VIRTNET_JOURNAL === 'auto' && !existsSync(e.VIRTNET_JOURNAL_SOCKET)) ? null : e.VIRTNET_JOURNAL_SOCKET,
     ovsBridge: e.VIRTNET_OVS_BRIDGE ?? null,
+    netns: e.VIRTNET_NETNS ?? null,
     installDir: repoRoot,
     updateFrom: e.VIRTNET_UPDATE_FROM ? resolve(e.VIRTNET_UPDATE_FROM) : null,
     takeover: e.VIRTNET_TAKEOVER ?? null,

@@ -114,7 +114,7 @@ export async function service(store = new MemoryDevices(), conf: object = {}, pr
     homes.push(home);
   }
   mkdirSync(join(home, 'vhost'), { recursive: true });
-  const { dpu: hw } = await Dpu.open({ home, profile: inv.overrides, start: { socketDir: join(home, 'vhost'), workers: 1, backend: 'echo', client: false, idlePollUs: 20 } });
+  const { dpu: hw } = await Dpu.open({ home, profile: inv.overrides, start: { socketDir: join(home, 'vhost'), workers: 1, backend: 'echo', client: false, idlePollUs: 20, netns: '' } });
   hws.push(hw);
   const audit = new MemoryAudit();
   const settings = loadSettings({ VIRTNET_HOME: home, VIRTNET_HOST: 'external' });

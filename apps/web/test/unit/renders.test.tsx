@@ -108,6 +108,7 @@ function device(vf: number | undefined): Device {
     sf_parent_device: 'mlx5_0',
     sf_rep_net_device: `en3f0pf0sf${1000 + n}`,
     sf_rep_net_ifindex: null,
+    sf_rep_net_ns: null,
     vhost_user_socket: null,
     host_connected: true,
     host_connections: 1,

@@ -14,7 +14,7 @@
 #include <linux/virtio_net.h>
 #include <stdint.h>
 
-#define VNET_ABI_VERSION 3
+#define VNET_ABI_VERSION 4
 
 /* Stable error codes. Their names (without VNET_E_) are the codes the
  * controller reports to users, so never renumber or rename one. */
@@ -136,13 +136,18 @@ typedef struct vnet_profile {
  * (stale socket files are replaced); with VNET_START_CLIENT it connects to a
  * front-end listening there (DPDK virtio-user server=1), retrying every
  * second. idle_poll_us: how long a worker polls a ring that went empty
- * before it asks for kicks again and sleeps (0 to 1000000). */
+ * before it asks for kicks again and sleeps (0 to 1000000). netns: the
+ * network namespace (ip-netns(8), /run/netns/<netns>) the TAP representors
+ * live in, as a DPU's Arm OS has netdevs of its own; "" for the machine's.
+ * Representor names are en<bus>f<port>pf<pf>sf<sfnum>, the bus (3 to 9)
+ * held by this DPU among the DPUs of its namespace (vnet_dpu_state). */
 typedef struct vnet_start_params {
     char socket_dir[VNET_PATH_LEN];
     uint32_t workers;
     uint32_t default_backend; /* enum vnet_backend */
     uint32_t flags;
     uint32_t idle_poll_us;
+    char netns[VNET_NAME_LEN];
 } vnet_start_params;
 
 #define VNET_IDLE_POLL_DEFAULT_US 20u
@@ -152,7 +157,8 @@ typedef struct vnet_dpu_state {
     uint32_t abi_version;
     int32_t pid;
     uint8_t provisioned;
-    uint8_t reserved[3];
+    uint8_t rep_bus; /* the representors' bus (en<bus>f...), 0 until provisioned */
+    uint8_t reserved[2];
     uint32_t functions;
     uint64_t started_at_ms;     /* wall clock, ms since the epoch */
     uint64_t provisioned_at_ms; /* 0 until provisioned */

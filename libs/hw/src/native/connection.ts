@@ -134,6 +134,7 @@ export class Connection {
       startedAt: new Date(num(raw.started_at_ms)),
       provisionedAt: provisionedAt ? new Date(provisionedAt) : null,
       faults: num(raw.faults),
+      repBus: provisioned ? raw.rep_bus : null,
       start: provisioned ? startFromRaw(raw.params) : null,
       profile: provisioned ? profileFromRaw(raw.profile) : null,
       rawProfile: provisioned ? raw.profile : null,
@@ -147,6 +148,7 @@ export class Connection {
       default_backend: start.backend === 'auto' ? 4 : BACKENDS.indexOf(start.backend),
       flags: start.client ? 1 : 0,
       idle_poll_us: start.idlePollUs,
+      netns: start.netns,
     };
     if (Buffer.byteLength(start.socketDir) >= 108) throw new HwError('INVALID_ARGUMENT', `socket directory ${start.socketDir} is too long for unix socket paths`, -1);
     this.check(this.fns.vnet_dpu_provision(this.handle, profile, params) as number);

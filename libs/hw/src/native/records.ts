@@ -131,6 +131,8 @@ export interface StartOptions {
   /** Devices connect to front-ends listening at their paths (DPDK virtio-user server=1), and reconnect every second. */
   client: boolean;
   idlePollUs: number;
+  /** The network namespace the TAP representors live in (ip-netns(8)); '' for the machine's. */
+  netns: string;
 }
 
 /** What a DPU process says of itself. */
@@ -142,6 +144,8 @@ export interface DpuState {
   startedAt: Date;
   provisionedAt: Date | null;
   faults: number;
+  /** The bus of the representors' names (en<bus>f...) this DPU holds among the DPUs of its namespace; null until provisioned. */
+  repBus: number | null;
   start: StartOptions | null;
   profile: HwProfile | null;
   /** The profile exactly as the DPU holds it, to compare with another. */
@@ -205,5 +209,6 @@ export function startFromRaw(p: RawDpuState['params']): StartOptions {
     backend: p.default_backend === 4 ? 'auto' : (BACKENDS[p.default_backend] ?? 'echo'),
     client: (p.flags & 1) === 1,
     idlePollUs: p.idle_poll_us,
+    netns: p.netns,
   };
 }

@@ -150,13 +150,15 @@ export const StartParams = koffi.struct('vnet_start_params', {
   default_backend: 'uint32_t',
   flags: 'uint32_t',
   idle_poll_us: 'uint32_t',
+  netns: koffi.array('char', NAME_LEN),
 });
 
 export const DpuState = koffi.struct('vnet_dpu_state', {
   abi_version: 'uint32_t',
   pid: 'int32_t',
   provisioned: 'uint8_t',
-  reserved: koffi.array('uint8_t', 3, 'Array'),
+  rep_bus: 'uint8_t',
+  reserved: koffi.array('uint8_t', 2, 'Array'),
   functions: 'uint32_t',
   started_at_ms: 'uint64_t',
   provisioned_at_ms: 'uint64_t',
@@ -367,12 +369,14 @@ export interface RawStartParams {
   default_backend: number;
   flags: number;
   idle_poll_us: number;
+  netns: string;
 }
 
 export interface RawDpuState {
   abi_version: number;
   pid: number;
   provisioned: number;
+  rep_bus: number;
   functions: number;
   started_at_ms: U64;
   provisioned_at_ms: U64;

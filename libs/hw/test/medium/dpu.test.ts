@@ -29,7 +29,7 @@ const homes: string[] = [];
 const opened: Dpu[] = [];
 
 function options(home: string, profile: ProfileOverrides = {}, patch: Partial<DpuOptions['start']> = {}): DpuOptions {
-  return { home, profile, start: { socketDir: join(home, 'vhost'), workers: 1, backend: 'echo', client: false, idlePollUs: 20, ...patch } };
+  return { home, profile, start: { socketDir: join(home, 'vhost'), workers: 1, backend: 'echo', client: false, idlePollUs: 20, netns: '', ...patch } };
 }
 
 function newHome(): string {
@@ -70,7 +70,7 @@ describe('Dpu', () => {
     const home = newHome();
     const { dpu, attachment } = await open(home);
     expect(attachment.kind).toBe('started');
-    expect(dpu.abiVersion).toBe(3);
+    expect(dpu.abiVersion).toBe(4);
     expect(dpu.profile.hotplugPorts).toBe(16);
     expect(dpu.profile.supportedFeatures).toBe(0x8b00037700ef982fn);
     expect(dpu.profile.ibDevices.map((d) => d.name)).toEqual(['mlx5_0', 'mlx5_1', 'mlx5_bond_0']);

@@ -42,6 +42,7 @@ export function DeviceFacts({ d, host }: { d: Device; host: HostSide }) {
             ['SF parent (ib device)', d.sf_parent_device],
             ['Representor', d.sf_rep_net_device, 'representor'],
             ['Representor ifindex', d.sf_rep_net_ifindex ?? '—'],
+            ['Representor namespace', d.sf_rep_net_ns ?? "the machine's"],
             ['Transitional', d.transitional ? 'yes (legacy interface too)' : 'no'],
             ['Created', new Date(d.created_at).toLocaleString('en-GB')],
           ]}

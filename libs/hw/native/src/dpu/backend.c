@@ -1,6 +1,7 @@
 #include "backend.h"
 #include "copy.h"
 #include "notify.h"
+#include "netdev.h"
 #include "rx.h"
 
 #include <errno.h>
@@ -25,19 +26,22 @@ static __thread uint8_t bounce[MAX_FRAME + 64];
  * queue 0 under that queue's lock, whichever worker owns the queue. */
 static struct worker *tap_worker(struct dev *d) { return engine_worker(d->env->eng, 0); }
 
-static void tap_set_alias(const char *name, const struct dev *d)
+#define REP_ALIAS "virtnet "
+
+/* The alias a representor carries: the owner's tag (its socket path), by
+ * which a DPU knows its own TAPs from another's (netdev.h). */
+static void tap_alias(const struct dev *d, char *out, size_t n) { snprintf(out, n, REP_ALIAS "%s", d->path); }
+
+/* A netdev of that name that is not this DPU's: another DPU's TAP (its
+ * alias names another socket directory) or anything without our tag. */
+static bool taken_by_other(const struct dev *d)
 {
-    char path[64 + IFNAMSIZ];
-    snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", name);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
     char alias[256];
-    int n = snprintf(alias, sizeof alias, "virtnet %s", d->path);
-    if (n > 0 && write(fd, alias, (size_t)n < sizeof alias ? (size_t)n : sizeof alias - 1) < 0) {
-        /* cosmetic: the representor works without its alias */
-    }
-    close(fd);
+    if (link_get_alias(d->sf_rep, alias, sizeof alias) == -ENODEV)
+        return false;
+    char mine[SOCK_PATH_MAX + 16];
+    int n = snprintf(mine, sizeof mine, REP_ALIAS "%s/", d->env->sock_dir);
+    return strncmp(alias, mine, (size_t)n) != 0;
 }
 
 /* Creates the TAP netdev `name`, or attaches to it when it exists (a
@@ -59,8 +63,10 @@ static int attach_tap(const char *name, int flags)
     return fd;
 }
 
-static int open_tap(struct dev *d)
+static int open_tap_here(struct dev *d)
 {
+    if (taken_by_other(d))
+        return -EADDRINUSE;
     int fd = attach_tap(d->sf_rep, O_NONBLOCK);
     if (fd < 0)
         return fd;
@@ -69,7 +75,11 @@ static int open_tap(struct dev *d)
     if (ioctl(fd, TUNSETPERSIST, 1) < 0) {
         /* still usable, only not kept across a DPU restart */
     }
-    tap_set_alias(d->sf_rep, d);
+    char alias[SOCK_PATH_MAX + 16];
+    tap_alias(d, alias, sizeof alias);
+    if (link_set_alias(d->sf_rep, alias) < 0) {
+        /* works without it; only a sweep would not know it as ours */
+    }
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s >= 0) {
         struct ifreq r;
@@ -87,6 +97,18 @@ static int open_tap(struct dev *d)
             d->tap_ifindex = r.ifr_ifindex;
         close(s);
     }
+    return fd;
+}
+
+/* The TAP is made in the DPU's namespace: netdevs stay where they were born. */
+static int open_tap(struct dev *d)
+{
+    struct ns_guard g;
+    int e = ns_enter(d->env->netns_fd, &g);
+    if (e < 0)
+        return e;
+    int fd = open_tap_here(d);
+    ns_leave(&g);
     return fd;
 }
 
@@ -115,11 +137,12 @@ int backend_set(struct dev *d, uint8_t mode, uint16_t gen_size)
         if (d->tap_fd < 0) {
             int fd = open_tap(d);
             if (fd < 0) {
+                const char *why = fd == -EADDRINUSE ? "the name is another netdev's" : strerror(-fd);
                 if (mode == VNET_BACKEND_TAP) {
-                    dev_note(d, "TAP %s: %s", d->sf_rep, strerror(-fd));
+                    dev_note(d, "TAP %s: %s", d->sf_rep, why);
                     return fd;
                 }
-                dev_note(d, "echo: no TAP %s (%s)", d->sf_rep, strerror(-fd));
+                dev_note(d, "echo: no TAP %s (%s)", d->sf_rep, why);
                 d->backend = VNET_BACKEND_ECHO;
                 return 0;
             }
@@ -141,6 +164,7 @@ void backend_close(struct dev *d, bool keep) { close_tap(d, keep); }
 
 int backend_remove_tap(const char *name)
 {
+    /* The caller is in the representors' namespace (dpu_sweep). */
     int fd = attach_tap(name, 0);
     if (fd < 0)
         return fd;
@@ -377,7 +401,11 @@ unsigned backend_gen_burst(struct dev *d, struct vq *rx)
 
 void backend_tap_mtu(struct dev *d)
 {
+    struct ns_guard g;
+    if (ns_enter(d->env->netns_fd, &g) < 0)
+        return;
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    ns_leave(&g); /* a socket keeps the namespace it was made in */
     if (s < 0)
         return;
     struct ifreq r;

@@ -86,6 +86,9 @@ struct dev_env {
     bool client;                 /* connect to the front-end's socket */
     uint8_t default_backend;
     _Atomic uint64_t idle_poll_ns;
+    /* the representors' network namespace (-1: the machine's) and name bus (netdev.h) */
+    int netns_fd;
+    unsigned rep_bus;
 };
 
 struct dev {

@@ -42,6 +42,9 @@ void dpu_profile(struct dpu *dpu, vnet_profile *out);
 int dpu_start(struct dpu *dpu, const vnet_start_params *params);
 bool dpu_started(struct dpu *dpu);
 void dpu_params(struct dpu *dpu, vnet_start_params *out);
+/* The representors' bus (netdev.h); *note: why no bus is held, or that the
+ * one held was last another home's ("" otherwise). */
+unsigned dpu_rep_bus(struct dpu *dpu, const char **note);
 uint32_t dpu_function_count(struct dpu *dpu);
 /* The counters segment (proto/shm.h) and its size, for clients to map. */
 int dpu_counters_fd(struct dpu *dpu);

@@ -9,6 +9,7 @@
 #include "debug.h"
 #include "device.h"
 #include "engine.h"
+#include "netdev.h"
 #include "proto/abi.h"
 #include "proto/shm.h"
 
@@ -72,6 +73,8 @@ struct dpu {
     struct engine eng;
     struct dev_env env;
     int retry_fd; /* client mode: a 1 s timer on the control thread */
+    int claim_fd; /* the representor bus this DPU holds (netdev.h), -1 without one */
+    char claim_note[300]; /* why it holds none, or took one last held for another home */
     struct evsrc retry_src;
     /* frame captures (virtnet debug capture), owned by the client that started them */
     struct cap_slot caps[DPU_MAX_CAPTURES];
@@ -180,7 +183,10 @@ int dpu_create(const vnet_profile *profile, struct dpu **out)
         return VNET_E_NO_MEMORY;
     dpu->prof = p;
     dpu->retry_fd = -1;
+    dpu->claim_fd = -1;
     dpu->env.eng = &dpu->eng;
+    dpu->env.netns_fd = -1;
+    dpu->env.rep_bus = REP_BUS_FIRST;
     atomic_store(&dpu->env.idle_poll_ns, (uint64_t)VNET_IDLE_POLL_DEFAULT_US * 1000u);
     if (counters_create(&dpu->counters, positions(&p), p.max_virtqueues)) {
         free(dpu);
@@ -224,6 +230,10 @@ void dpu_destroy(struct dpu *dpu, bool power_off)
     if (dpu->retry_fd >= 0)
         close(dpu->retry_fd);
     counters_destroy(&dpu->counters);
+    if (dpu->env.netns_fd >= 0)
+        close(dpu->env.netns_fd);
+    if (dpu->claim_fd >= 0)
+        close(dpu->claim_fd); /* the bus is free for another DPU; the file still names this one's home */
     free(dpu->slots);
     pthread_mutex_destroy(&dpu->lock);
     free(dpu);
@@ -244,6 +254,13 @@ bool dpu_started(struct dpu *dpu)
     bool s = dpu->started;
     pthread_mutex_unlock(&dpu->lock);
     return s;
+}
+
+unsigned dpu_rep_bus(struct dpu *dpu, const char **note)
+{
+    if (note)
+        *note = dpu->claim_note;
+    return dpu->env.rep_bus;
 }
 
 void dpu_params(struct dpu *dpu, vnet_start_params *out)
@@ -514,7 +531,7 @@ static int assign_sf(struct dpu *dpu, const vnet_fn_spec *s, vnet_fn_info *i,
     i->sf_num = sf;
     i->ib_port = ib->port;
     snprintf(i->ib_device, sizeof i->ib_device, "%s", ib->name);
-    snprintf(i->sf_rep, sizeof i->sf_rep, "en3f%upf%usf%u", ib->port, ib->pf_num, sf);
+    snprintf(i->sf_rep, sizeof i->sf_rep, "en%uf%upf%usf%u", dpu->env.rep_bus, ib->port, ib->pf_num, sf);
     return VNET_OK;
 }
 
@@ -955,6 +972,24 @@ static void retry_ready(struct evsrc *src, uint32_t events)
     pthread_mutex_unlock(&dpu->lock);
 }
 
+/* The representor bus of this DPU (netdev.h). Without a claim (no claim
+ * directory, every bus held) it keeps bus 3, and a TAP of that name that
+ * another DPU owns is refused when a device opens it, never taken over. */
+static void claim_bus(struct dpu *dpu, const char *ns, const char *owner)
+{
+    unsigned bus;
+    int fd;
+    dpu->claim_note[0] = '\0';
+    if (rep_claim(ns, owner, &bus, &fd, dpu->claim_note, sizeof dpu->claim_note) == 0) {
+        dpu->claim_fd = fd;
+        dpu->env.rep_bus = bus;
+    }
+    /* Functions made before the start were named with bus 3. */
+    for (uint32_t i = 0; i < dpu->nslots; i++)
+        if (dpu->slots[i])
+            dpu->slots[i]->info.sf_rep[2] = (char)('0' + dpu->env.rep_bus);
+}
+
 int dpu_start(struct dpu *dpu, const vnet_start_params *params)
 {
     if (!dpu || !params)
@@ -979,10 +1014,21 @@ int dpu_start(struct dpu *dpu, const vnet_start_params *params)
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "socket directory %s is too long for unix socket paths", dir);
     else if (stat(dir, &st) || !S_ISDIR(st.st_mode))
         rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "socket directory %s does not exist", dir);
+    else if (!str_terminated(params->netns, sizeof params->netns))
+        rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "the network namespace is not a terminated string");
+    int nsfd = -1;
+    if (!rc && params->netns[0]) {
+        nsfd = netns_open(params->netns);
+        if (nsfd < 0)
+            rc = fail(dpu, VNET_E_INVALID_ARGUMENT, "network namespace %s: %s (ip netns add %s)", params->netns,
+                      strerror(-nsfd), params->netns);
+    }
     if (rc) {
         pthread_mutex_unlock(&dpu->lock);
         return rc;
     }
+    claim_bus(dpu, params->netns, dir);
+    dpu->env.netns_fd = nsfd;
     int e = engine_start(&dpu->eng, params->workers);
     if (e) {
         rc = fail(dpu, VNET_E_SYSTEM, "data path threads: %s", strerror(-e));
@@ -1043,36 +1089,52 @@ static bool owned(struct dpu *dpu, const char *path)
     return false;
 }
 
+struct sweep {
+    struct dpu *dpu;
+    char prefix[SOCK_PATH_MAX + 16];
+    size_t plen;
+    char names[64][IFNAMSIZ]; /* stale ones of one pass: removed after the dump */
+    uint32_t n;
+};
+
+static int stale_rep(const char *name, const char *alias, void *arg)
+{
+    struct sweep *w = arg;
+    if (strncmp(alias, w->prefix, w->plen) != 0)
+        return 0;
+    pthread_mutex_lock(&w->dpu->lock);
+    bool live = owned(w->dpu, alias + strlen(REP_ALIAS));
+    pthread_mutex_unlock(&w->dpu->lock);
+    if (!live && w->n < 64)
+        snprintf(w->names[w->n++], IFNAMSIZ, "%s", name);
+    return w->n == 64;
+}
+
+/* Representors tagged with this DPU's socket directory that no function
+ * owns, in the representors' namespace (over rtnetlink: sysfs shows only the
+ * namespace it was mounted in). */
 static uint32_t sweep_representors(struct dpu *dpu)
 {
-    char prefix[SOCK_PATH_MAX + 16];
-    int plen = snprintf(prefix, sizeof prefix, REP_ALIAS "%s/", dpu->env.sock_dir);
-    DIR *dir = opendir("/sys/class/net");
-    if (!dir)
-        return 0; /* no sysfs: no representors either */
-    uint32_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(dir))) {
-        if (e->d_name[0] == '.' || strlen(e->d_name) >= IFNAMSIZ)
-            continue;
-        char path[sizeof "/sys/class/net//ifalias" + sizeof e->d_name], alias[256];
-        snprintf(path, sizeof path, "/sys/class/net/%s/ifalias", e->d_name);
-        FILE *f = fopen(path, "re");
-        if (!f)
-            continue;
-        bool got = fgets(alias, sizeof alias, f) != NULL;
-        fclose(f);
-        if (!got || strncmp(alias, prefix, (size_t)plen) != 0)
-            continue;
-        alias[strcspn(alias, "\n")] = '\0';
-        pthread_mutex_lock(&dpu->lock);
-        bool live = owned(dpu, alias + strlen(REP_ALIAS));
-        pthread_mutex_unlock(&dpu->lock);
-        if (!live && device_remove_representor(e->d_name) == 0)
-            n++;
+    struct ns_guard g;
+    if (ns_enter(dpu->env.netns_fd, &g) < 0)
+        return 0;
+    struct sweep w;
+    w.dpu = dpu;
+    w.plen = (size_t)snprintf(w.prefix, sizeof w.prefix, REP_ALIAS "%s/", dpu->env.sock_dir);
+    uint32_t removed = 0;
+    for (int pass = 0; pass < 64; pass++) {
+        w.n = 0;
+        if (link_for_each(stale_rep, &w) < 0 || w.n == 0)
+            break;
+        uint32_t before = removed;
+        for (uint32_t i = 0; i < w.n; i++)
+            if (device_remove_representor(w.names[i]) == 0)
+                removed++;
+        if (w.n < 64 || removed == before)
+            break; /* all of them, or none could go: the next pass would find the same */
     }
-    closedir(dir);
-    return n;
+    ns_leave(&g);
+    return removed;
 }
 
 static bool ends_with(const char *s, const char *suffix)

@@ -147,6 +147,7 @@ static void state_of(struct server *s, vnet_dpu_state *st)
         st->functions = dpu_function_count(s->dpu);
         dpu_params(s->dpu, &st->params);
         dpu_profile(s->dpu, &st->profile);
+        st->rep_bus = (uint8_t)dpu_rep_bus(s->dpu, NULL);
     }
 }
 
@@ -353,6 +354,10 @@ static void provision(struct server *s, const void *p, uint32_t len, struct repl
     }
     s->dpu = dpu;
     dpu_heartbeat(dpu);
+    const char *note;
+    unsigned bus = dpu_rep_bus(dpu, &note);
+    say(s, "representors en%uf... in %s%s%s", bus, pr->params.netns[0] ? pr->params.netns : "the machine's namespace",
+        *note ? ": " : "", note);
     s->provisioned_at_ms = wall_ms();
     say(s, "provisioned: board %s, %u hot-plug ports, %u static PFs, %u VFs each, %u worker(s), sockets in %s (%s)",
         pr->profile.board_serial, pr->profile.hotplug_ports, pr->profile.static_pfs, pr->profile.vfs_per_pf,
