@@ -9,8 +9,8 @@
 //   npm run bench            (after npm run build)
 //   BENCH_RUNS=30 npm run bench
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { removeRepresentors, rpc, startController } from './lib.mjs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { removeHome, rpc, startController } from './lib.mjs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, CONTROLLER_MAIN as MAIN, CLI_BIN as CLI } from '../scripts/paths.mjs';
@@ -97,8 +97,8 @@ for (const setup of SETUPS) {
   } finally {
     d.proc.kill('SIGTERM');
     await new Promise((r) => d.proc.once('exit', r));
-    removeRepresentors(d.home);
-    rmSync(d.home, { recursive: true, force: true });
+    // The DPU outlives its controller by design: removeHome stops it too.
+    removeHome(d.home);
   }
 }
 

@@ -17,12 +17,12 @@
 //    the same moment.
 //
 //   node bench/scrape.mjs          (after npm run build; SCRAPES=20 by default)
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Gauge, Registry } from 'prom-client';
-import { rpc, startController, until } from './lib.mjs';
+import { removeHome, rpc, startController, until } from './lib.mjs';
 import { ROOT, CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
 
 const SCRAPES = Number(process.env.SCRAPES ?? 20);
@@ -138,12 +138,8 @@ try {
   rows.push(['idle answer to a CLI request (p50)', pct(idleAnswers, 50).toFixed(2), '-']);
 } finally {
   proc.kill('SIGKILL');
-  try {
-    process.kill(Number(readFileSync(join(home, 'vnet-host.pid'), 'utf8')), 'SIGKILL');
-  } catch {
-    // gone
-  }
-  rmSync(home, { recursive: true, force: true });
+  // The DPU and the host outlive their controller by design: removeHome stops both.
+  removeHome(home);
 }
 
 /**
