@@ -144,9 +144,33 @@ export class Dpu implements Hardware {
     return true;
   }
 
+  /**
+   * A connection to the DPU process. One of another build (its ABI differs:
+   * an upgrade changed the structs both sides share) cannot be driven: it is
+   * stopped (SIGTERM powers it off, its sockets and representors go) and this
+   * build's started; `replaced` says so, and the devices are recreated.
+   */
+  private async connectSameBuild(): Promise<{ conn: Connection; replaced: string | null }> {
+    try {
+      return { conn: this.connect(), replaced: null };
+    } catch (e) {
+      if (!(e instanceof HwError) || e.code !== 'ABI_MISMATCH') throw e;
+      const pid = runningDpu(this.opts.home);
+      const why = `the running DPU process${pid !== null ? ` (pid ${pid})` : ''} is of another build (${e.message})`;
+      this.say('warn', `${why}: stopping it and starting this build's; its devices are recreated`);
+      if (pid !== null) {
+        process.kill(pid, 'SIGTERM');
+        await waitGone(pid);
+      }
+      await this.ensureProcess();
+      return { conn: this.connect(), replaced: why };
+    }
+  }
+
   private async attach(): Promise<Attachment> {
     const fresh = await this.ensureProcess();
-    let conn = this.connect();
+    const first = await this.connectSameBuild();
+    let conn = first.conn;
     let state = conn.describe();
     if (state.provisioned) {
       const why = !sameProfile(state.rawProfile!, this.raw) ? 'its profile differs from the configuration' : sameStart(this.opts.start, state.start!);
@@ -174,6 +198,7 @@ export class Dpu implements Hardware {
       throw e;
     }
     this.up(conn, state.pid);
+    if (first.replaced) return { kind: 'reset', pid: state.pid, why: first.replaced };
     return fresh ? { kind: 'started', pid: state.pid } : { kind: 'provisioned', pid: state.pid };
   }
 

@@ -2,12 +2,13 @@
  * Medium tests: the real libvnet through the real koffi binding, against a
  * real DPU process (vnet-dpu) in a temporary home.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '@virtnet/shared';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Dpu, HwError, runningDpu, type DpuOptions, type HwFunctionSpec, type ProfileOverrides } from '../../src/index.js';
+import { Dpu, HwError, runningDpu, startDpu, type DpuOptions, type HwFunctionSpec, type ProfileOverrides } from '../../src/index.js';
 
 const VERSION_1 = 1n << 32n;
 const CTRL_VQ = 1n << 17n;
@@ -78,6 +79,18 @@ describe('Dpu', () => {
     expect(s).toMatchObject({ up: true, functions: 0, starts: 1 });
     expect(s.pid).toBe(runningDpu(home));
     expect(Number(readFileSync(join(home, 'dpu.pid'), 'utf8'))).toBe(s.pid);
+  });
+
+  it('replaces a running DPU of another build, whose ABI it cannot speak, and says so', async () => {
+    const native = join(import.meta.dirname, '../../native');
+    execFileSync('make', ['-s', '-C', native, 'build/other-abi/vnet-dpu']);
+    const home = newHome();
+    const old = await startDpu(home, { ...process.env, VIRTNET_DPU_BINARY: join(native, 'build/other-abi/vnet-dpu') });
+    const { dpu, attachment } = await open(home);
+    expect(attachment).toMatchObject({ kind: 'reset', why: expect.stringContaining(`the running DPU process (pid ${old}) is of another build`) });
+    expect(attachment.pid).not.toBe(old);
+    expect(runningDpu(home)).toBe(attachment.pid);
+    expect(dpu.create(seedSpec()).kind).toBe('hotplug'); // this build's DPU, provisioned and driven
   });
 
   it('applies profile overrides and refuses a bad profile with a code', async () => {
