@@ -606,11 +606,17 @@ enum vu_outcome vu_dispatch(struct dev *d, struct vu_msg *m)
     m->why[0] = '\0';
     handler h = m->request < sizeof k_handlers / sizeof k_handlers[0] ? k_handlers[m->request] : NULL;
     enum vu_outcome o = h ? h(d, m) : REFUSE(m, "request %u (%s) is not supported", m->request, vu_request_name(m->request));
-    if (o == VU_ACK_OK || o == VU_REFUSE) {
-        if (!ack(d, m, o == VU_REFUSE ? 1 : 0))
-            o = CLOSE(m, "%s: the front-end does not take its reply", vu_request_name(m->request));
-    }
+    /* Noted before the ack goes: a front-end that reads a refusal and
+     * then asks the controller why finds the reason there. */
     if (o == VU_REFUSE || o == VU_CLOSE)
         dev_refused(d, "%s", m->why);
+    if ((o == VU_ACK_OK || o == VU_REFUSE) && !ack(d, m, o == VU_REFUSE ? 1 : 0)) {
+        bool counted = o == VU_REFUSE;
+        o = CLOSE(m, "%s: the front-end does not take its reply", vu_request_name(m->request));
+        if (counted)
+            dev_note(d, "%s", m->why);
+        else
+            dev_refused(d, "%s", m->why);
+    }
     return o;
 }
