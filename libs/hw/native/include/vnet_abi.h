@@ -69,6 +69,19 @@ enum vnet_backend {
     VNET_BACKEND_AUTO = 4,
 };
 
+/* A device's last live migration as its vhost-user back-end saw it: the
+ * front-end turns dirty logging on (VHOST_F_LOG_ALL with a log from
+ * SET_LOG_BASE) while it copies the guest, then either stops the rings with
+ * logging still on (GET_VRING_BASE: the guest is handed over to the
+ * destination) or turns logging off with the rings running (the migration
+ * was cancelled or failed, and the device goes on). */
+enum vnet_migration {
+    VNET_MIGRATION_NONE = 0,      /* logging was never on */
+    VNET_MIGRATION_LOGGING = 1,   /* logging is on: a migration is copying the guest */
+    VNET_MIGRATION_STOPPED = 2,   /* the rings were stopped with logging on: handed over */
+    VNET_MIGRATION_CANCELLED = 3, /* logging went off with the rings running */
+};
+
 /* Interrupt moderation modes (virtnet modify ... queue -e). */
 enum vnet_event_mode {
     VNET_EVENT_MODE_EVENT = 0, /* period restarts on each event */

@@ -5,6 +5,7 @@
 #include "vhost.h"
 
 #include <errno.h>
+#include <linux/vhost_types.h>
 #include <linux/virtio_net.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct dev *device_new(struct dev_env *env, const vnet_fn_info *info, vnet_queue
     d->nq = info->num_queues;
     d->listen_fd = d->conn_fd = d->tap_fd = -1;
     d->tap_ifindex = -1;
+    d->log.fault_id = -1;
     d->hdr_len = sizeof(struct virtio_net_hdr_mrg_rxbuf);
     d->listen_src.ready = vhost_listen_ready;
     d->conn_src.ready = vhost_conn_ready;
@@ -91,7 +93,8 @@ void device_fill_info(struct dev *d, vnet_fn_info *info)
         enabled += q->started && q->enabled;
         pthread_mutex_unlock(&q->lock);
     }
-    info->driver_features = dev_features(d) & ~VNET_BIT(30); /* VHOST_USER_F_PROTOCOL_FEATURES is the transport's */
+    /* VHOST_USER_F_PROTOCOL_FEATURES and VHOST_F_LOG_ALL are the transport's */
+    info->driver_features = dev_features(d) & ~(VNET_BIT(30) | VNET_BIT(VHOST_F_LOG_ALL));
     info->protocol_features = atomic_load_explicit(&d->protocol_features, memory_order_relaxed);
     info->enabled_queues = enabled;
     info->connected = atomic_load_explicit(&d->connected, memory_order_acquire);
@@ -216,6 +219,7 @@ void device_destroy(struct dev *d, bool keep)
         pthread_mutex_destroy(&q->lock);
     }
     mem_unmap(&d->mem);
+    dirty_unmap(&d->log);
     pthread_rwlock_destroy(&d->rw);
     pthread_mutex_destroy(&d->cfg);
     free(d->vq);
