@@ -14,7 +14,7 @@
 #include <linux/virtio_net.h>
 #include <stdint.h>
 
-#define VNET_ABI_VERSION 4
+#define VNET_ABI_VERSION 5
 
 /* Stable error codes. Their names (without VNET_E_) are the codes the
  * controller reports to users, so never renumber or rename one. */
@@ -260,6 +260,15 @@ typedef struct vnet_fn_info {
     uint64_t protocol_features;       /* vhost-user protocol features acked */
     uint64_t protocol_errors;         /* malformed or refused messages */
     uint64_t connections;             /* front-end connections since the function was created */
+    /* live migration (vnet_migration) */
+    uint8_t log_enabled;              /* dirty logging is on: VHOST_F_LOG_ALL acked and a log mapped */
+    uint8_t migration;                /* enum vnet_migration */
+    uint8_t reserved3[6];
+    uint64_t log_size;                /* bytes of the dirty log mapped, 0 without one */
+    uint64_t log_pages;               /* pages the device marked dirty since logging last went on */
+    uint64_t log_skipped;             /* pages it wrote past the end of the log since then (not marked) */
+    uint64_t migrations;              /* logging sessions that ended (stopped or cancelled) */
+    uint64_t rarps;                   /* RARP frames sent for the front-end (VHOST_USER_SEND_RARP) */
 } vnet_fn_info;
 
 /* Per-queue counters, kept by the data path in the DPU's shared counters

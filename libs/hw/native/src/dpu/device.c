@@ -102,6 +102,13 @@ void device_fill_info(struct dev *d, vnet_fn_info *info)
     info->rep_ifindex = d->tap_ifindex;
     info->protocol_errors = atomic_load_explicit(&d->protocol_errors, memory_order_relaxed);
     info->connections = atomic_load_explicit(&d->connections, memory_order_relaxed);
+    info->log_enabled = atomic_load_explicit(&d->log_on, memory_order_relaxed);
+    info->migration = atomic_load_explicit(&d->migration, memory_order_relaxed);
+    info->log_size = atomic_load_explicit(&d->log_bytes, memory_order_relaxed);
+    info->log_pages = atomic_load_explicit(&d->log.pages, memory_order_relaxed);
+    info->log_skipped = atomic_load_explicit(&d->log.skipped, memory_order_relaxed);
+    info->migrations = atomic_load_explicit(&d->migrations, memory_order_relaxed);
+    info->rarps = atomic_load_explicit(&d->rarps, memory_order_relaxed);
     snprintf(info->vhost_socket, sizeof info->vhost_socket, "%s", d->path);
     pthread_mutex_lock(&d->cfg);
     snprintf(info->backend_note, sizeof info->backend_note, "%s", d->note);
