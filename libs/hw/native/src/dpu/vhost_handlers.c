@@ -331,11 +331,9 @@ static enum vu_outcome set_features(struct dev *d, struct vu_msg *m)
         pthread_rwlock_unlock(&d->rw);
         return REFUSE(m, "SET_FEATURES would change the ring layout under running rings");
     }
-    /* As the kernel's vhost: no LOG_ALL before the log it writes to. */
-    if ((f >> VHOST_F_LOG_ALL) & 1u && !d->log.bits) {
-        pthread_rwlock_unlock(&d->rw);
-        return REFUSE(m, "SET_FEATURES: VHOST_F_LOG_ALL without a log (SET_LOG_BASE first)");
-    }
+    /* LOG_ALL may come before the log: QEMU restarting a device while it
+     * migrates sends the features first, the log after the rings. The
+     * device logs from the moment it has both. */
     bool was = log_on(d);
     atomic_store_explicit(&d->features, f, memory_order_relaxed);
     apply_log_all(d);
