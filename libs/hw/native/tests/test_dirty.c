@@ -787,9 +787,17 @@ static void test_offered(void)
     CHECK_EQ(ack_of(&f, VU_SET_FEATURES, &f.features, 8), 0);
     CHECK_EQ(query(dpu, &d).log_enabled, 0);
     CHECK_EQ(query(dpu, &d).migration, VNET_MIGRATION_CANCELLED);
+    CHECK_EQ(query(dpu, &d).migrations, 1);
+    /* on again with the log still there; the front-end goes mid-migration */
+    CHECK_EQ(ack_of(&f, VU_SET_FEATURES, &with_log, 8), 0);
+    CHECK_EQ(query(dpu, &d).migration, VNET_MIGRATION_LOGGING);
     fe_close(&f);
     for (int k = 0; k < 400 && query(dpu, &d).connected; k++)
         usleep(5000);
+    i = query(dpu, &d);
+    CHECK_EQ(i.migration, VNET_MIGRATION_CANCELLED);
+    CHECK_EQ(i.migrations, 2);
+    CHECK_EQ(i.log_enabled, 0);
     CHECK_EQ(query(dpu, &d).log_size, 0); /* gone with the connection */
     log_free(&l);
 
@@ -912,12 +920,24 @@ static void test_source(void)
     CHECK(i.log_pages < 3); /* counted anew (an idle ring may still ask for kicks) */
     CHECK(echoes(&f, 8, 300));
     CHECK(popcount(&cur) > 0);
+    /* handed over the way QEMU 7.2 stops a device: the status reset
+     * first, then each ring's base */
+    CHECK(f.protocol_features & VU_PROTO_STATUS);
+    CHECK_EQ(fe_set_status(&f, 0), 0);
+    uint32_t base;
+    CHECK_EQ(fe_stop(&f, 0, &base), 0);
+    CHECK_EQ(base, LOAD_ACQ(&f.r[0].used[1]));
+    CHECK_EQ(fe_stop(&f, 1, &base), 0);
+    CHECK_EQ(base, LOAD_ACQ(&f.r[1].used[1]));
+    i = query(dpu, &d);
+    CHECK_EQ(i.migration, VNET_MIGRATION_STOPPED);
+    CHECK_EQ(i.migrations, 2);
     fe_close(&f);
-    /* the front-end gone mid-migration ends the session */
+    /* the source's front-end then goes: the session stays as it ended */
     for (int k = 0; k < 400 && query(dpu, &d).connected; k++)
         usleep(5000);
     i = query(dpu, &d);
-    CHECK_EQ(i.migration, VNET_MIGRATION_CANCELLED);
+    CHECK_EQ(i.migration, VNET_MIGRATION_STOPPED);
     CHECK_EQ(i.migrations, 2);
     CHECK_EQ(i.log_size, 0);
     log_free(&cur);

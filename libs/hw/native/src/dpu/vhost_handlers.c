@@ -182,6 +182,16 @@ static void log_changed(struct dev *d, bool was, bool any_running)
     atomic_store_explicit(&d->log_bytes, d->log.size, memory_order_relaxed);
 }
 
+/* Rings were stopped (GET_VRING_BASE, a status reset, RESET_OWNER), some
+ * of them running: with logging on, the front-end is handing the guest
+ * over (QEMU 7.2 resets the status before it asks for the bases). Caller
+ * holds d->rw for writing. */
+static void rings_stopped(struct dev *d, bool were_running)
+{
+    if (were_running && log_on(d) && atomic_load_explicit(&d->migration, memory_order_relaxed) == VNET_MIGRATION_LOGGING)
+        end_session(d, VNET_MIGRATION_STOPPED);
+}
+
 /* Caller holds d->rw for writing. */
 static void stop_ring(struct vq *q)
 {
@@ -360,8 +370,10 @@ static enum vu_outcome reset_owner(struct dev *d, struct vu_msg *m)
     (void)m;
     /* Deprecated: disable the rings, keep the connection state. */
     pthread_rwlock_wrlock(&d->rw);
+    bool running = any_started(d);
     for (uint16_t i = 0; i < d->nq; i++)
         stop_ring(&d->vq[i]);
+    rings_stopped(d, running);
     pthread_rwlock_unlock(&d->rw);
     return VU_ACK_OK;
 }
@@ -523,8 +535,7 @@ static enum vu_outcome get_vring_base(struct dev *d, struct vu_msg *m)
      * index, where the destination resumes. */
     bool was_running = q->started;
     stop_ring(q);
-    if (was_running && log_on(d) && atomic_load_explicit(&d->migration, memory_order_relaxed) == VNET_MIGRATION_LOGGING)
-        end_session(d, VNET_MIGRATION_STOPPED); /* the source hands the guest over */
+    rings_stopped(d, was_running); /* the source hands the guest over */
     uint32_t base = q->ring.last_avail;
     if (q->ring.packed)
         base = (uint32_t)(q->ring.last_avail | (q->ring.avail_wrap ? 0x8000u : 0)) |
@@ -649,8 +660,10 @@ static enum vu_outcome set_status(struct dev *d, struct vu_msg *m)
     d->status_from_driver = true;
     if (s == 0) {
         pthread_rwlock_wrlock(&d->rw);
+        bool running = any_started(d);
         for (uint16_t i = 0; i < d->nq; i++)
             stop_ring(&d->vq[i]);
+        rings_stopped(d, running);
         pthread_rwlock_unlock(&d->rw);
     }
     /* 3.1.1: FEATURES_OK only sticks when the acked features are offered. */
