@@ -122,7 +122,7 @@ describe('virtnet against a running controller', () => {
 
   it('prints versions and health', async () => {
     expect((await cli('-v')).stdout.trim()).toBe('0.1.0');
-    expect((await cli('version')).json).toMatchObject({ controller: '0.1.0', cli: '0.1.0', native_abi: 3 });
+    expect((await cli('version')).json).toMatchObject({ controller: '0.1.0', cli: '0.1.0', native_abi: 5 });
     expect((await cli('health')).json).toMatchObject({ status: 'ok', database: 'ok', hardware: 'ok' });
   });
 

@@ -19,6 +19,34 @@ export type EventMode = 'event' | 'cqe';
 export type Backend = 'echo' | 'tap' | 'sink' | 'generator';
 export const BACKENDS: readonly Backend[] = ['echo', 'tap', 'sink', 'generator'];
 
+/**
+ * A device's last live migration as its vhost-user back-end saw it (enum
+ * vnet_migration): `none` logging was never on; `logging` dirty logging is
+ * on, a migration is copying the guest; `stopped` the rings were stopped
+ * with logging on (the guest was handed over to the destination);
+ * `cancelled` logging went off with the rings running (the migration was
+ * cancelled or failed, and the device goes on).
+ */
+export type MigrationState = 'none' | 'logging' | 'stopped' | 'cancelled';
+export const MIGRATION_STATES: readonly MigrationState[] = ['none', 'logging', 'stopped', 'cancelled'];
+
+/** Live migration as the device's back-end sees it (dirty logging, vhost-user.rst "Migration"). */
+export interface HwMigration {
+  /** The device marks the guest pages it writes (VHOST_F_LOG_ALL acked and a log mapped). */
+  logEnabled: boolean;
+  state: MigrationState;
+  /** Bytes of the dirty log the front-end shared, 0 without one. */
+  logSize: number;
+  /** Pages the device marked dirty since logging last went on. */
+  logPages: number;
+  /** Pages it wrote past the end of the log since then (not marked: the log is too small). */
+  logSkipped: number;
+  /** Logging sessions that ended (stopped or cancelled) since the function was created. */
+  migrations: number;
+  /** RARP frames sent for the front-end after a migration (VHOST_USER_SEND_RARP). */
+  rarps: number;
+}
+
 export interface HwIbDevice {
   name: string;
   port: number;
@@ -110,6 +138,7 @@ export interface HwFunction {
   protocolErrors: number;
   /** Front-end connections since the function was created (a reconnect counts one). */
   connections: number;
+  migration: HwMigration;
 }
 
 export interface HwFunctionChange {

@@ -2,6 +2,7 @@
 #include "vhost_msg.h"
 
 #include <errno.h>
+#include <linux/vhost_types.h>
 #include <poll.h>
 #include <sched.h>
 #include <string.h>
@@ -159,7 +160,8 @@ int fe_negotiate(struct fe *f, uint64_t features)
     if (offered & VU_F_PROTOCOL_FEATURES) {
         if (fe_request(f, VU_GET_PROTOCOL_FEATURES, 0, NULL, 0, NULL, 0, &proto, 8))
             return -1;
-        f->protocol_features = proto & (VU_PROTO_MQ | VU_PROTO_REPLY_ACK | VU_PROTO_CONFIG | VU_PROTO_STATUS);
+        f->protocol_features = proto & (VU_PROTO_MQ | VU_PROTO_LOG_SHMFD | VU_PROTO_RARP | VU_PROTO_REPLY_ACK |
+                                        VU_PROTO_CONFIG | VU_PROTO_STATUS);
         if (req_u64(f, VU_SET_PROTOCOL_FEATURES, f->protocol_features))
             return -1;
     }
@@ -312,6 +314,57 @@ int fe_reap(struct fe *f, int q, uint64_t *bytes)
     if (bytes && n)
         fe_post_rx(f, q, n);
     return n;
+}
+
+int fe_set_log(struct fe *f, int fd, uint64_t size, uint64_t offset)
+{
+    const uint64_t lg[2] = {size, offset};
+    uint64_t status = 1;
+    if (fe_request(f, VU_SET_LOG_BASE, 0, lg, sizeof lg, &fd, 1, &status, 8))
+        return -1;
+    return status == 0 ? 0 : -1;
+}
+
+/* Sends a request and waits for its REPLY_ACK (or, without REPLY_ACK, for
+ * an answer to a request sent after it); 0 when the device applied it. */
+static int acked(struct fe *f, uint32_t req, const void *p, uint32_t size)
+{
+    if (f->protocol_features & VU_PROTO_REPLY_ACK) {
+        uint64_t ack = 1;
+        if (fe_request(f, req, VU_VERSION | VU_FLAG_NEED_REPLY, p, size, NULL, 0, &ack, 8))
+            return -1;
+        return ack == 0 ? 0 : -1;
+    }
+    uint64_t features;
+    return fe_request(f, req, 0, p, size, NULL, 0, NULL, 0) ||
+                   fe_request(f, VU_GET_FEATURES, 0, NULL, 0, NULL, 0, &features, 8)
+               ? -1
+               : 0;
+}
+
+int fe_log(struct fe *f, bool on)
+{
+    uint64_t features = (f->features & ~(1ull << VHOST_F_LOG_ALL)) | (on ? 1ull << VHOST_F_LOG_ALL : 0);
+    if (acked(f, VU_SET_FEATURES, &features, 8))
+        return -1;
+    f->features = features;
+    for (int i = 0; i < f->nq; i++) {
+        struct fe_ring *r = &f->r[i];
+        struct vu_addr a = {(uint32_t)i, on ? 1u << VHOST_VRING_F_LOG : 0u, (uint64_t)(uintptr_t)r->desc, (uint64_t)(uintptr_t)r->used,
+                            (uint64_t)(uintptr_t)r->avail, fe_gpa(f, r->used)};
+        if (acked(f, VU_SET_VRING_ADDR, &a, sizeof a))
+            return -1;
+    }
+    return 0;
+}
+
+int fe_stop(struct fe *f, int q, uint32_t *base)
+{
+    struct vu_state st = {(uint32_t)q, 0}, out = {0, 0};
+    if (fe_request(f, VU_GET_VRING_BASE, 0, &st, sizeof st, NULL, 0, &out, sizeof out) || out.index != (uint32_t)q)
+        return -1;
+    *base = out.num;
+    return 0;
 }
 
 int fe_set_status(struct fe *f, uint8_t status)

@@ -76,6 +76,18 @@ uint16_t fe_inflight(const struct fe *f, int q);
  * an RX queue, `bytes` (may be NULL) gets the frame bytes received and the
  * buffers are posted again. */
 int fe_reap(struct fe *f, int q, uint64_t *bytes);
+/*
+ * Live migration, as QEMU's vhost does it: fe_set_log hands the device a
+ * dirty log (SET_LOG_BASE with LOG_SHMFD: `size` bytes at `offset` in fd)
+ * and waits for its reply; fe_log turns logging on or off (SET_FEATURES
+ * with or without VHOST_F_LOG_ALL, then each ring's addresses again with
+ * or without VHOST_VRING_F_LOG and its used ring's guest address);
+ * fe_stop stops a ring (GET_VRING_BASE) and gets where it stopped. Each
+ * returns 0, or -1 when the device refused or closed the connection.
+ */
+int fe_set_log(struct fe *f, int fd, uint64_t size, uint64_t offset);
+int fe_log(struct fe *f, bool on);
+int fe_stop(struct fe *f, int q, uint32_t *base);
 /* Writes the status register (SET_STATUS) when the device speaks it. */
 int fe_set_status(struct fe *f, uint8_t status);
 /* Guest-physical address of a byte of the shared memory. */

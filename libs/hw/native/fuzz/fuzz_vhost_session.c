@@ -4,7 +4,8 @@
  * device's socket: a sequence of steps, each a raw message (any request,
  * flags, payload and fds of any kind) or a driver action that builds state
  * worth attacking (guest memory, rings in it, descriptors written into it,
- * kicks, the memory truncated). The control thread and the workers apply
+ * kicks, the memory truncated, a dirty log of any size and offset over a
+ * memfd, logging turned on and off). The control thread and the workers apply
  * it all for real; AddressSanitizer and UndefinedBehaviorSanitizer watch.
  * After every session the device must still take a well-behaved driver.
  */
@@ -14,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/vhost_types.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -73,6 +75,7 @@ static void setup(void)
 struct session {
     int sock;
     int memfd;
+    int logfd; /* the dirty log's memfd, -1 before one */
     uint8_t *mem;
     int kick[3];
     bool dead;
@@ -249,7 +252,7 @@ static void ring(struct session *s, uint32_t q, uint32_t num, uint32_t off)
 static void step(struct session *s, struct take *t)
 {
     uint8_t op = (uint8_t)take(t, 1);
-    switch (op % 8) {
+    switch (op % 9) {
     case 0: { /* a raw message */
         uint32_t req = take(t, 1) % 42, flags = take(t, 1);
         flags = (flags & 0x80) ? flags : (VU_VERSION | (flags & VU_FLAG_NEED_REPLY));
@@ -276,7 +279,7 @@ static void step(struct session *s, struct take *t)
         f |= (uint64_t)(take(t, 1) & 1) << VIRTIO_F_RING_PACKED;
         f |= 1ull << 30; /* protocol features */
         send_msg(s, VU_SET_FEATURES, VU_VERSION, &f, 8, NULL, 0);
-        uint64_t proto = VU_PROTO_MQ | VU_PROTO_REPLY_ACK | VU_PROTO_STATUS;
+        uint64_t proto = VU_PROTO_MQ | VU_PROTO_REPLY_ACK | VU_PROTO_STATUS | VU_PROTO_LOG_SHMFD | VU_PROTO_RARP;
         send_msg(s, VU_SET_PROTOCOL_FEATURES, VU_VERSION, &proto, 8, NULL, 0);
         break;
     }
@@ -307,6 +310,38 @@ static void step(struct session *s, struct take *t)
         send_msg(s, VU_GET_VRING_BASE, VU_VERSION, &st, sizeof st, NULL, 0);
         break;
     }
+    case 7: { /* live migration: a dirty log, logging on or off, a ring's log address */
+        uint8_t what = (uint8_t)take(t, 1);
+        if (what & 1) {
+            /* a memfd of a chosen size, mapped at a chosen size and offset
+             * (or truncated after the device mapped it) */
+            uint32_t fsize = take(t, 2) * 16, lsize = take(t, 2) * 16, off = take(t, 2);
+            if (s->logfd < 0)
+                s->logfd = memfd_create("log", MFD_CLOEXEC);
+            if (s->logfd >= 0 && ftruncate(s->logfd, fsize) == 0) {
+                const uint64_t lg[2] = {lsize, off};
+                send_msg(s, VU_SET_LOG_BASE, VU_VERSION | (what & 2 ? VU_FLAG_NEED_REPLY : 0), lg, sizeof lg,
+                         &s->logfd, 1);
+            }
+        }
+        if (what & 4) {
+            uint64_t f = VNET_BIT(VIRTIO_F_VERSION_1) | VNET_BIT(VIRTIO_NET_F_MRG_RXBUF) | (1ull << 30) |
+                         (what & 8 ? VNET_BIT(VHOST_F_LOG_ALL) : 0) | (what & 16 ? VNET_BIT(VIRTIO_F_RING_PACKED) : 0);
+            send_msg(s, VU_SET_FEATURES, VU_VERSION, &f, 8, NULL, 0);
+        }
+        if (what & 32) {
+            uint32_t q = take(t, 1) % 3, off = (take(t, 4) % (MEM_SIZE / 2)) & ~63u;
+            uint64_t log = (uint64_t)take(t, 4) << 32 | take(t, 4);
+            struct vu_addr a = {q, take(t, 1) & 1u ? 1u << VHOST_VRING_F_LOG : 0u, (uint64_t)(uintptr_t)(s->mem + off),
+                                (uint64_t)(uintptr_t)(s->mem + off + 0x4000), (uint64_t)(uintptr_t)(s->mem + off + 0x2000),
+                                what & 64 ? GPA + off + 0x4000 : log};
+            send_msg(s, VU_SET_VRING_ADDR, VU_VERSION, &a, sizeof a, NULL, 0);
+        }
+        if ((what & 0xc0) == 0xc0 && s->logfd >= 0 && ftruncate(s->logfd, 0)) {
+            /* a memfd always truncates */
+        }
+        break;
+    }
     default:
         if ((take(t, 1) & 7) == 7 && s->mem) {
             /* the driver takes its memory away under the device */
@@ -325,7 +360,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!dpu)
         setup();
-    struct session s = {.sock = dial(), .memfd = memfd_create("guest", MFD_CLOEXEC), .kick = {-1, -1, -1}};
+    struct session s = {.sock = dial(), .memfd = memfd_create("guest", MFD_CLOEXEC), .logfd = -1, .kick = {-1, -1, -1}};
     if (s.sock < 0 || s.memfd < 0 || ftruncate(s.memfd, MEM_SIZE))
         abort();
     s.mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, s.memfd, 0);
@@ -342,9 +377,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (s.mem)
         munmap(s.mem, MEM_SIZE);
     close(s.memfd);
+    if (s.logfd >= 0)
+        close(s.logfd);
 
     /* After any session, the device takes a well-behaved driver again. */
-    struct session ok = {.sock = dial(), .memfd = -1, .kick = {-1, -1, -1}};
+    struct session ok = {.sock = dial(), .memfd = -1, .logfd = -1, .kick = {-1, -1, -1}};
     if (ok.sock < 0)
         __builtin_trap();
     uint64_t f = VNET_BIT(VIRTIO_F_VERSION_1) | (1ull << 30);

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #ifndef VNET_ABI_VERSION /* a test builds a DPU of another version */
-#define VNET_ABI_VERSION 4
+#define VNET_ABI_VERSION 5
 #endif
 
 /* Stable error codes. Their names (without VNET_E_) are the codes the
@@ -69,6 +69,19 @@ enum vnet_backend {
     VNET_BACKEND_SINK = 2,
     VNET_BACKEND_GEN = 3,
     VNET_BACKEND_AUTO = 4,
+};
+
+/* A device's last live migration as its vhost-user back-end saw it: the
+ * front-end turns dirty logging on (VHOST_F_LOG_ALL with a log from
+ * SET_LOG_BASE) while it copies the guest, then either stops the rings with
+ * logging still on (GET_VRING_BASE: the guest is handed over to the
+ * destination) or turns logging off with the rings running (the migration
+ * was cancelled or failed, and the device goes on). */
+enum vnet_migration {
+    VNET_MIGRATION_NONE = 0,      /* logging was never on */
+    VNET_MIGRATION_LOGGING = 1,   /* logging is on: a migration is copying the guest */
+    VNET_MIGRATION_STOPPED = 2,   /* the rings were stopped with logging on: handed over */
+    VNET_MIGRATION_CANCELLED = 3, /* logging went off with the rings running */
 };
 
 /* Interrupt moderation modes (virtnet modify ... queue -e). */
@@ -249,6 +262,15 @@ typedef struct vnet_fn_info {
     uint64_t protocol_features;       /* vhost-user protocol features acked */
     uint64_t protocol_errors;         /* malformed or refused messages */
     uint64_t connections;             /* front-end connections since the function was created */
+    /* live migration (vnet_migration) */
+    uint8_t log_enabled;              /* dirty logging is on: VHOST_F_LOG_ALL acked and a log mapped */
+    uint8_t migration;                /* enum vnet_migration */
+    uint8_t reserved3[6];
+    uint64_t log_size;                /* bytes of the dirty log mapped, 0 without one */
+    uint64_t log_pages;               /* pages the device marked dirty since logging last went on */
+    uint64_t log_skipped;             /* pages it wrote past the end of the log since then (not marked) */
+    uint64_t migrations;              /* logging sessions that ended (stopped or cancelled) */
+    uint64_t rarps;                   /* RARP frames sent for the front-end (VHOST_USER_SEND_RARP) */
 } vnet_fn_info;
 
 /* Per-queue counters, kept by the data path in the DPU's shared counters

@@ -536,6 +536,140 @@ static void case_malformed_messages(void)
     nothing_else_touched("malformed messages");
 }
 
+/* Lines of the DPU's /proc/PID/maps naming `what`: a mapping it kept. */
+static int dpu_maps_naming(const char *what)
+{
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%d/maps", (int)s.pid);
+    FILE *m = fopen(path, "r");
+    int n = 0;
+    while (m && fgets(line, sizeof line, m))
+        n += strstr(line, what) != NULL;
+    if (m)
+        fclose(m);
+    return n;
+}
+
+static int log_memfd(size_t size)
+{
+    int fd = memfd_create("tenant-log", MFD_CLOEXEC);
+    if (fd >= 0 && ftruncate(fd, (off_t)size)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* SET_LOG_BASE with one fd: 0 when the device replied, -1 when it closed. */
+static int set_log(struct fe *h, int fd, uint64_t size, uint64_t offset)
+{
+    const uint64_t lg[2] = {size, offset};
+    uint64_t reply = 99;
+    if (fe_request(h, VU_SET_LOG_BASE, 0, lg, sizeof lg, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0, &reply, 8))
+        return -1;
+    return (int)reply;
+}
+
+/* 11. Dirty logs (live migration) that do not fit their fd, that are no
+ * memory, that come without an fd, or that shrink under the device; and
+ * many good ones replaced one after the other. */
+static void case_dirty_log(void)
+{
+    uint64_t before = errors_of(&tenant);
+    struct fe h;
+    /* larger than the fd, past its end at an offset, beyond any guest, empty */
+    const struct {
+        uint64_t size, offset;
+        const char *note;
+    } shapes[] = {
+        {8192, 0, "holds 4096 bytes, the log needs 8192"},
+        {4096, 4096, "holds 4096 bytes, the log needs 8192"},
+        {1ull << 40, 0, "a log of 1099511627776 bytes"},
+        {0, 0, "a log of 0 bytes"},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        CHECK_EQ(fe_connect(&h, tenant.vhost_socket), 0);
+        CHECK_EQ(fe_setup(&h, F_BASE, 2, 64), 0);
+        CHECK(echoes(&h, 100));
+        int fd = log_memfd(4096);
+        CHECK_EQ(set_log(&h, fd, shapes[i].size, shapes[i].offset), -1);
+        CHECK(closed(&h));
+        CHECK(note_has(shapes[i].note));
+        fe_close(&h);
+        close(fd);
+        nothing_else_touched("a dirty log that does not fit its fd");
+    }
+    /* no memory at all: a pipe, an eventfd, a socket */
+    int p[2], sv[2];
+    CHECK_EQ(pipe(p), 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    const int not_memory[3] = {p[0], eventfd(0, EFD_CLOEXEC), sv[0]};
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ(fe_connect(&h, tenant.vhost_socket), 0);
+        CHECK_EQ(fe_setup(&h, F_BASE, 2, 64), 0);
+        CHECK_EQ(set_log(&h, not_memory[i], 4096, 0), -1);
+        CHECK(closed(&h));
+        CHECK(note_has("not a memory file"));
+        fe_close(&h);
+        nothing_else_touched("a dirty log fd that is not memory");
+    }
+    close(p[0]);
+    close(p[1]);
+    close(not_memory[1]);
+    close(sv[0]);
+    close(sv[1]);
+    /* no fd */
+    CHECK_EQ(fe_connect(&h, tenant.vhost_socket), 0);
+    CHECK_EQ(fe_setup(&h, F_BASE, 2, 64), 0);
+    CHECK_EQ(set_log(&h, -1, 4096, 0), -1);
+    CHECK(closed(&h));
+    CHECK(note_has("0 file descriptors, expected 1"));
+    fe_close(&h);
+    nothing_else_touched("SET_LOG_BASE without an fd");
+    CHECK_EQ(errors_of(&tenant) - before, 8);
+
+    /* a log the tenant shrinks while the device marks it: NEEDS_RESET */
+    vnet_dpu_state st;
+    CHECK_EQ(vnet_dpu_describe(dpu, &st), VNET_OK);
+    uint64_t faults = st.faults;
+    CHECK_EQ(fe_connect(&h, tenant.vhost_socket), 0);
+    CHECK_EQ(fe_setup(&h, F_BASE, 2, 64), 0);
+    int fd = log_memfd(4096);
+    CHECK_EQ(set_log(&h, fd, 4096, 0), 0);
+    CHECK_EQ(fe_log(&h, true), 0);
+    CHECK(echoes(&h, 100));
+    CHECK(info_of(&tenant).log_enabled);
+    CHECK_EQ(ftruncate(fd, 0), 0);
+    bool reset = false;
+    for (int i = 0; i < 50 && !reset; i++) {
+        echoes(&h, 100);
+        reset = info_of(&tenant).device_status & VNET_STATUS_NEEDS_RESET;
+    }
+    CHECK(reset);
+    CHECK(note_has("shrank its shared memory"));
+    CHECK_EQ(vnet_dpu_describe(dpu, &st), VNET_OK);
+    CHECK(st.faults > faults);
+    fe_close(&h);
+    close(fd);
+    nothing_else_touched("a dirty log truncated under the device");
+
+    /* good logs, each replacing the last, under traffic: none stays */
+    CHECK_EQ(fe_connect(&h, tenant.vhost_socket), 0);
+    CHECK_EQ(fe_setup(&h, F_BASE, 2, 64), 0);
+    for (int i = 0; i < 50; i++) {
+        fd = log_memfd(4096);
+        CHECK_EQ(set_log(&h, fd, 4096, 0), 0);
+        close(fd);
+        if (i == 0)
+            CHECK_EQ(fe_log(&h, true), 0);
+        CHECK(echoes(&h, 64 + (size_t)i));
+    }
+    CHECK(dpu_maps_naming("tenant-log") <= 1); /* the last one only */
+    fe_close(&h);
+    nothing_else_touched("dirty logs replaced under traffic");
+    CHECK_EQ(dpu_maps_naming("tenant-log"), 0);
+}
+
 static vnet_fn_info make(uint8_t last, int port)
 {
     vnet_fn_spec spec;
@@ -637,6 +771,7 @@ int main(int argc, char **argv)
     case_oversized();
     case_flood();
     case_malformed_messages();
+    case_dirty_log();
 
     fe_close(&good);
     if (!control) {

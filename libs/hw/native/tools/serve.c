@@ -94,8 +94,11 @@ int main(int argc, char **argv)
         uint32_t n;
         dpu_counters_snapshot(dpu, q, 64, &n);
         dpu_fn_query(dpu, info.handle, &info);
-        fprintf(stderr, "status 0x%x conn %u note '%s' errs %llu |", info.device_status, info.connected,
-                info.backend_note, (unsigned long long)info.protocol_errors);
+        static const char *mig[] = {"none", "logging", "stopped", "cancelled"};
+        fprintf(stderr, "status 0x%x conn %u note '%s' errs %llu mig %s log %llu pages %llu sessions %llu rarps |",
+                info.device_status, info.connected, info.backend_note, (unsigned long long)info.protocol_errors,
+                info.migration < 4 ? mig[info.migration] : "?", (unsigned long long)info.log_pages,
+                (unsigned long long)info.migrations, (unsigned long long)info.rarps);
         for (uint32_t i = 0; i < n; i++)
             fprintf(stderr, " q%u pk %llu kick %llu call %llu drop %llu;", q[i].qid,
                     (unsigned long long)q[i].packets, (unsigned long long)q[i].kicks,

@@ -107,8 +107,10 @@ static int status(const char *control)
             printf(", \"pf\": %d, \"vf\": %d, \"status\": %u, \"connected\": %s, \"representor\": ", fns[i].pf_id, fns[i].vf_id,
                    fns[i].device_status, fns[i].connected ? "true" : "false");
             json_string(fns[i].sf_rep);
-            printf(", \"backend\": \"%s\", \"protocol_errors\": %llu}", backend_name(fns[i].backend),
-                   (unsigned long long)fns[i].protocol_errors);
+            static const char *migration[] = {"none", "logging", "stopped", "cancelled"};
+            printf(", \"backend\": \"%s\", \"protocol_errors\": %llu, \"migration\": \"%s\", \"log_pages\": %llu}",
+                   backend_name(fns[i].backend), (unsigned long long)fns[i].protocol_errors,
+                   fns[i].migration < 4 ? migration[fns[i].migration] : "?", (unsigned long long)fns[i].log_pages);
         }
         printf("]");
     }

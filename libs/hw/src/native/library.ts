@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ABI_STRUCTS } from './types.js';
 import { bindFunctions, type NativeFunctions } from './functions.js';
 
-export const EXPECTED_ABI = 4;
+export const EXPECTED_ABI = 5;
 const here = dirname(fileURLToPath(import.meta.url));
 
 /**

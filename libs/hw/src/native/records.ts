@@ -6,6 +6,7 @@
 import {
   BACKENDS,
   HwError,
+  MIGRATION_STATES,
   type Backend,
   type EventMode,
   type FunctionKind,
@@ -70,6 +71,15 @@ export function toFunction(r: RawFnInfo): HwFunction {
     protocolFeatures: big(r.protocol_features),
     protocolErrors: num(r.protocol_errors),
     connections: num(r.connections),
+    migration: {
+      logEnabled: r.log_enabled === 1,
+      state: MIGRATION_STATES[r.migration] ?? 'none',
+      logSize: num(r.log_size),
+      logPages: num(r.log_pages),
+      logSkipped: num(r.log_skipped),
+      migrations: num(r.migrations),
+      rarps: num(r.rarps),
+    },
   };
 }
 

@@ -116,6 +116,14 @@ export const FnInfo = koffi.struct('vnet_fn_info', {
   protocol_features: 'uint64_t',
   protocol_errors: 'uint64_t',
   connections: 'uint64_t',
+  log_enabled: 'uint8_t',
+  migration: 'uint8_t',
+  reserved3: koffi.array('uint8_t', 6, 'Array'),
+  log_size: 'uint64_t',
+  log_pages: 'uint64_t',
+  log_skipped: 'uint64_t',
+  migrations: 'uint64_t',
+  rarps: 'uint64_t',
 });
 
 export const QueueCounters = koffi.struct('vnet_queue_counters', {
@@ -298,7 +306,10 @@ export interface RawProfile {
   ib_devices: RawIbDevice[];
 }
 
-export interface RawFnInfo {
+/** vnet_fn_info's live-migration counters. */
+type RawFnMigration = Record<'log_size' | 'log_pages' | 'log_skipped' | 'migrations' | 'rarps', U64>;
+
+export interface RawFnInfo extends RawFnMigration {
   handle: number;
   type: number;
   pf_id: number;
@@ -336,6 +347,8 @@ export interface RawFnInfo {
   protocol_features: U64;
   protocol_errors: U64;
   connections: U64;
+  log_enabled: number;
+  migration: number;
 }
 
 export interface RawQueueCounters {

@@ -71,7 +71,7 @@ describe('Dpu', () => {
     const home = newHome();
     const { dpu, attachment } = await open(home);
     expect(attachment.kind).toBe('started');
-    expect(dpu.abiVersion).toBe(4);
+    expect(dpu.abiVersion).toBe(5);
     expect(dpu.profile.hotplugPorts).toBe(16);
     expect(dpu.profile.supportedFeatures).toBe(0x8b00037700ef982fn);
     expect(dpu.profile.ibDevices.map((d) => d.name)).toEqual(['mlx5_0', 'mlx5_1', 'mlx5_bond_0']);
@@ -105,6 +105,7 @@ describe('Dpu', () => {
     const f = dpu.create(seedSpec());
     expect(f).toMatchObject({ kind: 'hotplug', pfId: 2, vfId: null, port: 0, bdf: '84:0.0', sfNum: 2000, sfRep: 'en3f0pf0sf2000', mac: '0C:C4:7A:FF:22:93', maxQueuePairs: 1, linkUp: true, connections: 0 });
     expect(f.deviceFeatures).toBe(VERSION_1 | CTRL_VQ | MAC_F | (1n << 19n));
+    expect(f.migration).toEqual({ logEnabled: false, state: 'none', logSize: 0, logPages: 0, logSkipped: 0, migrations: 0, rarps: 0 });
     expect(dpu.query(f.handle)).toEqual(f);
     expect(dpu.list()).toEqual([f]);
     expect(existsSync(f.vhostSocket!)).toBe(true);

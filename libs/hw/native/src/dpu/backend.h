@@ -44,6 +44,10 @@ void backend_rx_room(struct dev *d);
  * copied out of the driver's memory and dropped (sink). What the
  * representor loses is counted on q. Caller holds q->lock and d->rw. */
 void backend_tx(struct dev *d, struct vq *q, const struct tx_frame *f, unsigned n);
+/* Hands one frame the device makes itself (a RARP announcing the guest
+ * after a migration) to the representor as backend_tx would have handed
+ * it had the driver sent it on TX queue q. Caller as for backend_tx. */
+void backend_send(struct dev *d, struct vq *q, const uint8_t *frame, uint32_t len);
 /*
  * For measuring a driver alone (the serve tool's `ceiling`): the sink then
  * reads no frame and the generator writes none, only lengths go back, so

@@ -76,6 +76,12 @@ unsigned ctrlq_burst(struct dev *d, struct vq *q)
             len += step;
         }
         *(uint8_t *)c.iov[c.nout].iov_base = command(d, cmd, len);
+        if (q->ring.log) {
+            struct dirty_batch lb;
+            dirty_batch_init(&lb, q->ring.log);
+            dirty_batch_host(&lb, &d->mem, c.iov[c.nout].iov_base, 1);
+            dirty_batch_flush(&lb);
+        }
         CNT_ADD(q->c->packets, 1);
         CNT_ADD(q->c->total_bytes, len);
         ring_give(&q->ring, &c, 1);

@@ -16,6 +16,7 @@
 #ifndef VNET_DPU_DEV_STATE_H
 #define VNET_DPU_DEV_STATE_H
 
+#include "dirty.h"
 #include "engine.h"
 #include "mem.h"
 #include "ring.h"
@@ -50,6 +51,8 @@ struct vq {
     uint16_t num;     /* SET_VRING_NUM */
     uint32_t base;    /* SET_VRING_BASE, applied when the ring starts */
     uint64_t desc_uva, driver_uva, device_uva;
+    uint32_t addr_flags; /* SET_VRING_ADDR's flags: VHOST_VRING_F_LOG logs the used ring */
+    uint64_t log_addr;   /* SET_VRING_ADDR's log_guest_addr */
     bool addr_set;
     bool started;
     bool enabled;
@@ -112,6 +115,16 @@ struct dev {
     bool features_set;
     bool status_from_driver;    /* SET_STATUS seen: the status is the driver's own */
     struct mem_table mem;
+    /* Live migration: the dirty log (SET_LOG_BASE), swapped under rw held
+     * for writing; the device logs while VHOST_F_LOG_ALL is acked and a log
+     * is mapped (vhost_handlers.c). The rest is for the controller. */
+    struct dirty_log log;
+    bool log_counted;              /* this logging session was counted in migrations */
+    _Atomic uint8_t log_on;        /* for readers on other threads: logging is on */
+    _Atomic uint64_t log_bytes;    /* and the size of the log mapped */
+    _Atomic uint8_t migration;     /* enum vnet_migration */
+    _Atomic uint64_t migrations;   /* logging sessions that ended */
+    _Atomic uint64_t rarps;        /* RARP frames announced for the front-end (SEND_RARP) */
     _Atomic uint32_t mem_faults; /* counted by the SIGBUS guard; 0 when mapped anew */
     _Atomic uint8_t mem_fault_reported;
     uint32_t hdr_len;           /* virtio_net_hdr size for the acked features */

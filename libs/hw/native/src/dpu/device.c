@@ -5,6 +5,7 @@
 #include "vhost.h"
 
 #include <errno.h>
+#include <linux/vhost_types.h>
 #include <linux/virtio_net.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct dev *device_new(struct dev_env *env, const vnet_fn_info *info, vnet_queue
     d->nq = info->num_queues;
     d->listen_fd = d->conn_fd = d->tap_fd = -1;
     d->tap_ifindex = -1;
+    d->log.fault_id = -1;
     d->hdr_len = sizeof(struct virtio_net_hdr_mrg_rxbuf);
     d->listen_src.ready = vhost_listen_ready;
     d->conn_src.ready = vhost_conn_ready;
@@ -91,7 +93,8 @@ void device_fill_info(struct dev *d, vnet_fn_info *info)
         enabled += q->started && q->enabled;
         pthread_mutex_unlock(&q->lock);
     }
-    info->driver_features = dev_features(d) & ~VNET_BIT(30); /* VHOST_USER_F_PROTOCOL_FEATURES is the transport's */
+    /* VHOST_USER_F_PROTOCOL_FEATURES and VHOST_F_LOG_ALL are the transport's */
+    info->driver_features = dev_features(d) & ~(VNET_BIT(30) | VNET_BIT(VHOST_F_LOG_ALL));
     info->protocol_features = atomic_load_explicit(&d->protocol_features, memory_order_relaxed);
     info->enabled_queues = enabled;
     info->connected = atomic_load_explicit(&d->connected, memory_order_acquire);
@@ -99,6 +102,13 @@ void device_fill_info(struct dev *d, vnet_fn_info *info)
     info->rep_ifindex = d->tap_ifindex;
     info->protocol_errors = atomic_load_explicit(&d->protocol_errors, memory_order_relaxed);
     info->connections = atomic_load_explicit(&d->connections, memory_order_relaxed);
+    info->log_enabled = atomic_load_explicit(&d->log_on, memory_order_relaxed);
+    info->migration = atomic_load_explicit(&d->migration, memory_order_relaxed);
+    info->log_size = atomic_load_explicit(&d->log_bytes, memory_order_relaxed);
+    info->log_pages = atomic_load_explicit(&d->log.pages, memory_order_relaxed);
+    info->log_skipped = atomic_load_explicit(&d->log.skipped, memory_order_relaxed);
+    info->migrations = atomic_load_explicit(&d->migrations, memory_order_relaxed);
+    info->rarps = atomic_load_explicit(&d->rarps, memory_order_relaxed);
     snprintf(info->vhost_socket, sizeof info->vhost_socket, "%s", d->path);
     pthread_mutex_lock(&d->cfg);
     snprintf(info->backend_note, sizeof info->backend_note, "%s", d->note);
@@ -216,6 +226,7 @@ void device_destroy(struct dev *d, bool keep)
         pthread_mutex_destroy(&q->lock);
     }
     mem_unmap(&d->mem);
+    dirty_unmap(&d->log);
     pthread_rwlock_destroy(&d->rw);
     pthread_mutex_destroy(&d->cfg);
     free(d->vq);

@@ -36,6 +36,16 @@ void *mem_uva(const struct mem_table *m, uint64_t uva, uint64_t len)
     return NULL;
 }
 
+uint64_t mem_uva_gpa(const struct mem_table *m, uint64_t uva, uint64_t len)
+{
+    for (uint32_t i = 0; i < m->n; i++) {
+        const struct mem_region *r = &m->r[i];
+        if (inside(uva, len, r->uva, r->size))
+            return r->gpa + (uva - r->uva);
+    }
+    return UINT64_MAX;
+}
+
 static void unmap_all(struct mem_table *t)
 {
     for (uint32_t i = 0; i < t->n; i++) {

@@ -40,6 +40,9 @@ struct mem_table {
 void *mem_gpa(const struct mem_table *m, uint64_t gpa, uint64_t len);
 /* The same for a front-end virtual address (ring addresses in vhost-user). */
 void *mem_uva(const struct mem_table *m, uint64_t uva, uint64_t len);
+/* The guest physical address of front-end virtual address uva when
+ * [uva, uva + len) lies inside one region, else UINT64_MAX. */
+uint64_t mem_uva_gpa(const struct mem_table *m, uint64_t uva, uint64_t len);
 
 /*
  * Maps the regions of a SET_MEM_TABLE (one fd each), replacing what m

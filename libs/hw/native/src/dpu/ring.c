@@ -458,6 +458,50 @@ void ring_give_lens(struct ring *r, const struct burst *b, unsigned n, const uin
     give_run(r, b, n, written);
 }
 
+void ring_set_log(struct ring *r, struct dirty_log *log, bool log_used, uint64_t used_log, uint64_t desc_gpa)
+{
+    r->log = log;
+    r->log_used = log && log_used;
+    r->used_log = used_log;
+    r->desc_gpa = desc_gpa;
+}
+
+/* Marks entries [from, from + n) of an array of `size`-byte entries at
+ * guest address `base` + `at` in a ring of r->num entries, over its end. */
+static void log_entries(struct dirty_batch *b, const struct ring *r, uint64_t base, uint64_t at, uint32_t from,
+                        uint32_t n, uint32_t size)
+{
+    uint32_t first = from < r->num ? r->num - from : 0;
+    if (n <= first) {
+        dirty_batch_gpa(b, base + at + (uint64_t)from * size, (uint64_t)n * size);
+        return;
+    }
+    dirty_batch_gpa(b, base + at + (uint64_t)from * size, (uint64_t)first * size);
+    dirty_batch_gpa(b, base + at, (uint64_t)(n - first) * size);
+}
+
+/* The used entries [used_idx, shadow_used) and used->idx, just published. */
+static void log_split_used(struct ring *r)
+{
+    struct dirty_batch b;
+    dirty_batch_init(&b, r->log);
+    uint16_t n = (uint16_t)(r->shadow_used - r->used_idx);
+    log_entries(&b, r, r->used_log, 4, r->used_idx & (r->num - 1u), n, sizeof(struct vring_used_elem));
+    dirty_batch_gpa(&b, r->used_log + 2, 2);
+    dirty_batch_flush(&b);
+}
+
+/* The packed descriptors written back from slot `from` to used_idx: a
+ * whole ring when they meet (a burst gave back num descriptors). */
+static void log_packed_used(struct ring *r, uint16_t from)
+{
+    struct dirty_batch b;
+    dirty_batch_init(&b, r->log);
+    uint32_t n = (uint32_t)(r->used_idx + r->num - from) % r->num;
+    log_entries(&b, r, r->desc_gpa, 0, from, n ? n : r->num, sizeof(struct vring_packed_desc));
+    dirty_batch_flush(&b);
+}
+
 void ring_publish(struct ring *r)
 {
     if (!r->num)
@@ -466,13 +510,28 @@ void ring_publish(struct ring *r)
         if (r->held) {
             STORE_REL(&r->pdesc[r->held_slot].flags, r->held_flags);
             r->held = false;
+            if (__builtin_expect(r->log != NULL, 0))
+                log_packed_used(r, r->held_slot);
         }
         return;
     }
     if (r->shadow_used == r->used_idx)
         return;
     STORE_REL(&r->used[1], r->shadow_used);
+    if (__builtin_expect(r->log_used, 0))
+        log_split_used(r);
     r->used_idx = r->shadow_used;
+}
+
+/* The flags the device writes to ask for kicks or not. */
+static void log_kick_flags(struct ring *r)
+{
+    struct dirty_batch b;
+    dirty_batch_init(&b, r->log);
+    /* split: used->flags at the used ring's start; packed: the device
+     * event suppression's flags after its off_wrap */
+    dirty_batch_gpa(&b, r->used_log + (r->packed ? 2 : 0), 2);
+    dirty_batch_flush(&b);
 }
 
 bool ring_driver_wants_call(const struct ring *r)
@@ -495,6 +554,8 @@ void ring_set_kick_wanted(struct ring *r, bool wanted)
     else
         STORE_REL(&r->used[0], wanted ? 0 : VRING_USED_F_NO_NOTIFY);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (__builtin_expect(r->log_used, 0))
+        log_kick_flags(r);
 }
 
 bool ring_has_avail(const struct ring *r)

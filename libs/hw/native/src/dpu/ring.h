@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "dirty.h"
 #include "mem.h"
 
 #define PACKED_F_AVAIL (1u << VRING_PACKED_DESC_F_AVAIL)
@@ -52,6 +53,12 @@ struct ring {
     /* both */
     uint16_t last_avail; /* next entry to take */
     uint16_t used_idx;   /* next used entry to write */
+    /* Dirty logging (ring_set_log): NULL while off. What the device writes
+     * in the ring's areas is marked when it is published. */
+    struct dirty_log *log;
+    bool log_used;     /* the used ring (split) or device area (packed) is logged at used_log */
+    uint64_t used_log; /* SET_VRING_ADDR's log_guest_addr: where the area's first byte is logged */
+    uint64_t desc_gpa; /* packed: the descriptor ring's guest address, for the descriptors written back */
 };
 
 struct chain {
@@ -140,8 +147,18 @@ void ring_give_burst(struct ring *r, const struct burst *b);
 void ring_give_lens(struct ring *r, const struct burst *b, unsigned n, const uint32_t *written);
 /* The same by buffer id and the number of descriptors the chain spans. */
 void ring_give_id(struct ring *r, uint16_t id, uint16_t ndesc, uint32_t written);
-/* Makes the given chains visible to the driver (split: publishes used->idx). */
+/* Makes the given chains visible to the driver (split: publishes used->idx);
+ * with logging on, marks the used entries (or packed descriptors) written. */
 void ring_publish(struct ring *r);
+/*
+ * Dirty logging of what the device writes in the ring itself (vhost-user.rst,
+ * "Migration"): log NULL turns it off. With log_used (VHOST_VRING_F_LOG),
+ * the split used ring, or the packed device event area, is logged at
+ * used_log (log_guest_addr: the guest address of its first byte). A packed
+ * ring's descriptors written back are logged at their guest address,
+ * desc_gpa on. Cleared by ring_attach.
+ */
+void ring_set_log(struct ring *r, struct dirty_log *log, bool log_used, uint64_t used_log, uint64_t desc_gpa);
 /* Whether the driver asked not to be notified of used buffers. */
 bool ring_driver_wants_call(const struct ring *r);
 /* Asks the driver to notify (kick) or not. */

@@ -55,6 +55,25 @@ static void scatter(const struct burst *b, unsigned first, unsigned last, size_t
     }
 }
 
+/* Marks in the dirty log what the device wrote into the guest's memory:
+ * chains [0, n) of b, chain k's writable segments from their start up to
+ * written[k] bytes (each frame is written from a chain's first byte on). */
+static void log_written(struct dev *d, struct vq *rx, const struct burst *b, unsigned n, const uint32_t *written)
+{
+    struct dirty_batch lb;
+    dirty_batch_init(&lb, rx->ring.log);
+    for (unsigned k = 0; k < n; k++) {
+        const struct iovec *v = &b->seg[b->c[k].seg];
+        uint64_t left = written[k];
+        for (unsigned s = 0; s < b->c[k].nin && left; s++) {
+            uint64_t step = v[s].iov_len < left ? v[s].iov_len : left;
+            dirty_batch_host(&lb, &d->mem, v[s].iov_base, step);
+            left -= step;
+        }
+    }
+    dirty_batch_flush(&lb);
+}
+
 /* Takes more chains for a frame that needs more than the burst holds. */
 static bool take_more(struct dev *d, struct vq *rx, struct burst *b)
 {
@@ -191,7 +210,11 @@ unsigned rx_put_burst(struct dev *d, struct vq *rx, const struct rx_frame *f, un
             capture_bytes(cap, rx->index, CAPTURE_RX, fr->data + hlen, fr->len);
         done++;
     }
-    /* Every chain consumed goes back in ring order, each frame's together. */
+    /* Every chain consumed goes back in ring order, each frame's together;
+     * while migrating, the pages written are marked first (the used
+     * entries are, when they are published). */
+    if (__builtin_expect(rx->ring.log != NULL, 0))
+        log_written(d, rx, b, ci, written);
     ring_give_lens(&rx->ring, b, ci, written);
     if (ci < b->n) {
         ring_untake(&rx->ring, b, ci);
@@ -241,6 +264,11 @@ int rx_read(struct dev *d, struct vq *rx, ssize_t (*readv_fn)(void *ctx, const s
     memcpy(iov, &b->seg[c->seg], c->nin * sizeof *iov);
     iov[c->nin] = (struct iovec){spill + c->len, spill_len - c->len};
     ssize_t n = readv_fn(ctx, iov, c->nin + 1);
+    if (__builtin_expect(rx->ring.log != NULL, 0) && n > 0) {
+        /* the read wrote the driver's buffer whether or not it goes back */
+        uint32_t wrote = (uint64_t)n < c->len ? (uint32_t)n : (uint32_t)c->len;
+        log_written(d, rx, b, 1, &wrote);
+    }
     if (n <= (ssize_t)hlen) {
         ring_untake(&rx->ring, b, 0); /* what it wrote the driver never sees */
         return 0;

@@ -1,11 +1,16 @@
 #include "vhost_handlers.h"
+#include "backend.h"
 #include "datapath.h"
 #include "notify.h"
 #include "vhost_msg.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
+#include <linux/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/vhost_types.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
@@ -17,8 +22,13 @@
 
 /* CONFIG is not offered: neither QEMU's virtio-net nor DPDK's virtio-user
  * reads the config space from the back-end (QEMU warns when it is offered).
- * GET_CONFIG is still answered for front-ends that send it. */
-#define OFFERED_PROTOCOL (VU_PROTO_MQ | VU_PROTO_REPLY_ACK | VU_PROTO_NET_MTU | VU_PROTO_STATUS)
+ * GET_CONFIG is still answered for front-ends that send it. LOG_SHMFD and
+ * RARP are live migration's: QEMU refuses to migrate a guest whose
+ * back-end lacks LOG_SHMFD. */
+#define OFFERED_PROTOCOL                                                                                    \
+    (VU_PROTO_MQ | VU_PROTO_LOG_SHMFD | VU_PROTO_RARP | VU_PROTO_REPLY_ACK | VU_PROTO_NET_MTU | VU_PROTO_STATUS)
+/* Feature bits of the vhost-user transport, offered beside the device's. */
+#define F_TRANSPORT (VU_F_PROTOCOL_FEATURES | VNET_BIT(VHOST_F_LOG_ALL))
 #define MIN_MTU 68u
 
 #define REFUSE(m, ...) (snprintf((m)->why, sizeof (m)->why, __VA_ARGS__), VU_REFUSE)
@@ -107,6 +117,81 @@ static bool take_eventfd(struct vu_msg *m, int *out)
 
 static struct vq *vq_at(struct dev *d, uint64_t index) { return index < d->nq ? &d->vq[index] : NULL; }
 
+static bool any_started(struct dev *d)
+{
+    for (uint16_t i = 0; i < d->nq; i++)
+        if (d->vq[i].started)
+            return true;
+    return false;
+}
+
+/* ---- dirty logging (dirty.h) ----
+ * The device logs while the front-end acked VHOST_F_LOG_ALL and a log is
+ * mapped: every ring that runs then points at d->log (ring_set_log), and
+ * the data path marks what it writes. All of it changes with d->rw held for
+ * writing, so no burst sees it change. */
+
+static bool log_on(struct dev *d) { return dev_has(d, VHOST_F_LOG_ALL) && d->log.bits; }
+
+/* Points a running ring at the log, or at none. Caller holds d->rw for
+ * writing and q->lock. */
+static void apply_log(struct dev *d, struct vq *q)
+{
+    if (!q->started)
+        return;
+    uint64_t desc_gpa = UINT64_MAX;
+    if (q->ring.packed)
+        desc_gpa = mem_uva_gpa(&d->mem, q->desc_uva, (uint64_t)q->num * sizeof(struct vring_packed_desc));
+    ring_set_log(&q->ring, log_on(d) ? &d->log : NULL, (q->addr_flags >> VHOST_VRING_F_LOG) & 1u, q->log_addr, desc_gpa);
+}
+
+static void apply_log_all(struct dev *d)
+{
+    for (uint16_t i = 0; i < d->nq; i++) {
+        pthread_mutex_lock(&d->vq[i].lock);
+        apply_log(d, &d->vq[i]);
+        pthread_mutex_unlock(&d->vq[i].lock);
+    }
+}
+
+/* Ends the logging session with `how` (enum vnet_migration), counted once. */
+static void end_session(struct dev *d, uint8_t how)
+{
+    atomic_store_explicit(&d->migration, how, memory_order_relaxed);
+    if (!d->log_counted) {
+        d->log_counted = true;
+        atomic_fetch_add_explicit(&d->migrations, 1, memory_order_relaxed);
+    }
+}
+
+/* What turning logging on or off means for the session the controller
+ * sees (`was`: logging was on before the change). Caller holds d->rw for
+ * writing, with the rings already pointed at the log or at none. */
+static void log_changed(struct dev *d, bool was, bool any_running)
+{
+    bool now = log_on(d);
+    if (now && !was) {
+        atomic_store_explicit(&d->log.pages, 0, memory_order_relaxed);
+        atomic_store_explicit(&d->log.skipped, 0, memory_order_relaxed);
+        d->log_counted = false;
+        atomic_store_explicit(&d->migration, VNET_MIGRATION_LOGGING, memory_order_relaxed);
+    } else if (was && !now && atomic_load_explicit(&d->migration, memory_order_relaxed) == VNET_MIGRATION_LOGGING) {
+        end_session(d, any_running ? VNET_MIGRATION_CANCELLED : VNET_MIGRATION_STOPPED);
+    }
+    atomic_store_explicit(&d->log_on, now, memory_order_relaxed);
+    atomic_store_explicit(&d->log_bytes, d->log.size, memory_order_relaxed);
+}
+
+/* Rings were stopped (GET_VRING_BASE, a status reset, RESET_OWNER), some
+ * of them running: with logging on, the front-end is handing the guest
+ * over (QEMU 7.2 resets the status before it asks for the bases). Caller
+ * holds d->rw for writing. */
+static void rings_stopped(struct dev *d, bool were_running)
+{
+    if (were_running && log_on(d) && atomic_load_explicit(&d->migration, memory_order_relaxed) == VNET_MIGRATION_LOGGING)
+        end_session(d, VNET_MIGRATION_STOPPED);
+}
+
 /* Caller holds d->rw for writing. */
 static void stop_ring(struct vq *q)
 {
@@ -172,6 +257,9 @@ static void try_start_ring(struct dev *d, struct vq *q)
     q->broken = false;
     q->started = true;
     q->uncalled = 0;
+    apply_log(d, q);
+    if (log_on(d))
+        atomic_store_explicit(&d->migration, VNET_MIGRATION_LOGGING, memory_order_relaxed);
     if (!(dev_features(d) & VU_F_PROTOCOL_FEATURES))
         q->enabled = true;
     struct worker *w = q->worker >= 0 ? vq_worker(q) : datapath_pick_worker(d, q);
@@ -200,6 +288,7 @@ static void try_start_ring(struct dev *d, struct vq *q)
 void vu_reset(struct dev *d)
 {
     pthread_rwlock_wrlock(&d->rw);
+    bool was = log_on(d), running = any_started(d);
     for (uint16_t i = 0; i < d->nq; i++) {
         struct vq *q = &d->vq[i];
         stop_ring(q);
@@ -209,10 +298,15 @@ void vu_reset(struct dev *d)
         q->addr_set = q->enabled = q->broken = false;
         q->num = 0;
         q->base = 0;
+        q->addr_flags = 0;
+        q->log_addr = 0;
         CNT_SET(q->c->broken, 0);
         pthread_mutex_unlock(&q->lock);
     }
     mem_unmap(&d->mem);
+    /* A front-end gone mid-migration: the session ends as if logging went off. */
+    dirty_unmap(&d->log);
+    log_changed(d, was, running);
     atomic_store(&d->mem_faults, 0);
     atomic_store(&d->mem_fault_reported, 0);
     atomic_store_explicit(&d->features, 0, memory_order_relaxed);
@@ -224,18 +318,10 @@ void vu_reset(struct dev *d)
     pthread_rwlock_unlock(&d->rw);
 }
 
-static bool any_started(struct dev *d)
-{
-    for (uint16_t i = 0; i < d->nq; i++)
-        if (d->vq[i].started)
-            return true;
-    return false;
-}
-
 static uint64_t offered_features(struct dev *d)
 {
     pthread_mutex_lock(&d->cfg);
-    uint64_t f = d->device_features | VU_F_PROTOCOL_FEATURES;
+    uint64_t f = d->device_features | F_TRANSPORT;
     pthread_mutex_unlock(&d->cfg);
     return f;
 }
@@ -255,7 +341,13 @@ static enum vu_outcome set_features(struct dev *d, struct vu_msg *m)
         pthread_rwlock_unlock(&d->rw);
         return REFUSE(m, "SET_FEATURES would change the ring layout under running rings");
     }
+    /* LOG_ALL may come before the log: QEMU restarting a device while it
+     * migrates sends the features first, the log after the rings. The
+     * device logs from the moment it has both. */
+    bool was = log_on(d);
     atomic_store_explicit(&d->features, f, memory_order_relaxed);
+    apply_log_all(d);
+    log_changed(d, was, any_started(d));
     d->features_set = true;
     d->hdr_len = (f & (VNET_BIT(VIRTIO_F_VERSION_1) | VNET_BIT(VIRTIO_NET_F_MRG_RXBUF)))
                      ? sizeof(struct virtio_net_hdr_mrg_rxbuf)
@@ -278,8 +370,10 @@ static enum vu_outcome reset_owner(struct dev *d, struct vu_msg *m)
     (void)m;
     /* Deprecated: disable the rings, keep the connection state. */
     pthread_rwlock_wrlock(&d->rw);
+    bool running = any_started(d);
     for (uint16_t i = 0; i < d->nq; i++)
         stop_ring(&d->vq[i]);
+    rings_stopped(d, running);
     pthread_rwlock_unlock(&d->rw);
     return VU_ACK_OK;
 }
@@ -347,6 +441,7 @@ static enum vu_outcome set_mem_table(struct dev *d, struct vu_msg *m)
             v->ring.shadow_used = saved.shadow_used;
             v->ring.avail_wrap = saved.avail_wrap;
             v->ring.used_wrap = saved.used_wrap;
+            apply_log(d, v); /* the packed descriptors' guest address may have moved */
         }
         pthread_mutex_unlock(&v->lock);
     }
@@ -389,14 +484,23 @@ static enum vu_outcome set_vring_addr(struct dev *d, struct vu_msg *m)
         return REFUSE(m, "queue %u: ring areas are misaligned", a.index);
     pthread_rwlock_wrlock(&d->rw);
     bool running = q->started;
-    if (!running) {
+    /* A running ring takes its own addresses again with other flags: that
+     * is how a front-end turns the used ring's logging on and off
+     * (VHOST_VRING_F_LOG) during a migration. */
+    bool same = a.desc == q->desc_uva && a.avail == q->driver_uva && a.used == q->device_uva;
+    if (!running || same) {
+        pthread_mutex_lock(&q->lock);
         q->desc_uva = a.desc;
         q->driver_uva = a.avail;
         q->device_uva = a.used;
+        q->addr_flags = a.flags;
+        q->log_addr = a.log;
         q->addr_set = true;
+        apply_log(d, q);
+        pthread_mutex_unlock(&q->lock);
     }
     pthread_rwlock_unlock(&d->rw);
-    if (running)
+    if (running && !same)
         return REFUSE(m, "queue %u: SET_VRING_ADDR while the ring runs", a.index);
     return VU_ACK_OK;
 }
@@ -424,7 +528,14 @@ static enum vu_outcome get_vring_base(struct dev *d, struct vu_msg *m)
     if (!q)
         return CLOSE(m, "GET_VRING_BASE: queue %u does not exist", st.index);
     pthread_rwlock_wrlock(&d->rw);
+    /* Every chain a burst took was given back (or put back) before its
+     * worker let go of the queue's lock, so once the lock is ours nothing
+     * is in flight: what the ring gave back is published (and logged)
+     * here, and the base is both the next chain to take and the used
+     * index, where the destination resumes. */
+    bool was_running = q->started;
     stop_ring(q);
+    rings_stopped(d, was_running); /* the source hands the guest over */
     uint32_t base = q->ring.last_avail;
     if (q->ring.packed)
         base = (uint32_t)(q->ring.last_avail | (q->ring.avail_wrap ? 0x8000u : 0)) |
@@ -549,8 +660,10 @@ static enum vu_outcome set_status(struct dev *d, struct vu_msg *m)
     d->status_from_driver = true;
     if (s == 0) {
         pthread_rwlock_wrlock(&d->rw);
+        bool running = any_started(d);
         for (uint16_t i = 0; i < d->nq; i++)
             stop_ring(&d->vq[i]);
+        rings_stopped(d, running);
         pthread_rwlock_unlock(&d->rw);
     }
     /* 3.1.1: FEATURES_OK only sticks when the acked features are offered. */
@@ -566,6 +679,91 @@ static enum vu_outcome set_status(struct dev *d, struct vu_msg *m)
 
 static enum vu_outcome get_status(struct dev *d, struct vu_msg *m) { return reply_u64(d, m, dev_status(d)); }
 
+/*
+ * SET_LOG_BASE with LOG_SHMFD: the log is mmap_size bytes at mmap_offset in
+ * the message's fd, which must be a memory file that holds them. A bad one
+ * closes the connection: the front-end waits for this request's reply and
+ * reads no status in it, so a refusal it cannot see would let it migrate
+ * with pages the device writes and never marks. A new log replaces the old
+ * one while the rings run (QEMU grows it with the guest's memory).
+ */
+static enum vu_outcome set_log_base(struct dev *d, struct vu_msg *m)
+{
+    struct vu_log lg;
+    memcpy(&lg, m->payload, sizeof lg);
+    if (!(atomic_load(&d->protocol_features) & VU_PROTO_LOG_SHMFD))
+        return CLOSE(m, "SET_LOG_BASE: VHOST_USER_PROTOCOL_F_LOG_SHMFD was not negotiated");
+    struct dirty_log fresh;
+    memset(&fresh, 0, sizeof fresh);
+    fresh.fault_id = -1;
+    char why[96];
+    if (dirty_map(&fresh, m->fds[0], lg.mmap_size, lg.mmap_offset, &d->mem_faults, why, sizeof why))
+        return CLOSE(m, "SET_LOG_BASE: %s", why);
+    /* The mapping keeps the memory; the fd goes with the message. */
+    struct dirty_log old;
+    memset(&old, 0, sizeof old);
+    pthread_rwlock_wrlock(&d->rw);
+    bool was = log_on(d);
+    dirty_move(&old, &d->log);
+    dirty_move(&d->log, &fresh);
+    apply_log_all(d);
+    log_changed(d, was, any_started(d));
+    pthread_rwlock_unlock(&d->rw);
+    /* No worker can reach the old log once the write lock was ours. */
+    dirty_unmap(&old);
+    /* The front-end waits for a reply (vhost-user.rst, "Communication"). */
+    return reply_u64(d, m, 0);
+}
+
+/*
+ * SEND_RARP (after a migration, for a guest without GUEST_ANNOUNCE): a
+ * RARP request for the guest's MAC (the first 6 bytes of the payload) goes
+ * out of the device to its representor as if the guest had sent it, so
+ * that the switches behind learn where the MAC is now: broadcast, from
+ * the MAC, "who is" the MAC (RFC 903, the frame QEMU announces with).
+ *
+ * SET_LOG_FD is not handled (refused as unsupported): the device tells
+ * the front-end nothing when it marks the log, the front-end reads the log
+ * when it syncs, and QEMU never sends it to a vhost-user back-end.
+ */
+static enum vu_outcome send_rarp(struct dev *d, struct vu_msg *m)
+{
+    if (!(atomic_load(&d->protocol_features) & VU_PROTO_RARP))
+        return REFUSE(m, "SEND_RARP: VHOST_USER_PROTOCOL_F_RARP was not negotiated");
+    uint8_t mac[ETH_ALEN];
+    memcpy(mac, m->payload, ETH_ALEN);
+    static const uint8_t zero[ETH_ALEN];
+    if ((mac[0] & 1u) || !memcmp(mac, zero, ETH_ALEN))
+        return REFUSE(m, "SEND_RARP: %02x:%02x:%02x:%02x:%02x:%02x is not a unicast address", mac[0], mac[1], mac[2],
+                      mac[3], mac[4], mac[5]);
+    if (d->nq < 2)
+        return REFUSE(m, "SEND_RARP: the device has no TX queue");
+    uint8_t f[ETH_ZLEN]; /* the shortest frame; what follows the RARP is padding */
+    memset(f, 0, sizeof f);
+    struct ethhdr eh;
+    memset(eh.h_dest, 0xff, ETH_ALEN);
+    memcpy(eh.h_source, mac, ETH_ALEN);
+    eh.h_proto = htons(ETH_P_RARP);
+    memcpy(f, &eh, sizeof eh);
+    uint8_t *a = f + ETH_HLEN;
+    const uint16_t hw = htons(ARPHRD_ETHER), proto = htons(ETH_P_IP), op = htons(ARPOP_RREQUEST);
+    memcpy(a, &hw, 2);
+    memcpy(a + 2, &proto, 2);
+    a[4] = ETH_ALEN;
+    a[5] = 4; /* an IPv4 address, unknown: zero */
+    memcpy(a + 6, &op, 2);
+    memcpy(a + 8, mac, ETH_ALEN);  /* sender's hardware address */
+    memcpy(a + 18, mac, ETH_ALEN); /* target's: the one asking about itself */
+    pthread_rwlock_rdlock(&d->rw);
+    struct vq *tx = &d->vq[1];
+    pthread_mutex_lock(&tx->lock);
+    backend_send(d, tx, f, sizeof f);
+    pthread_mutex_unlock(&tx->lock);
+    pthread_rwlock_unlock(&d->rw);
+    atomic_fetch_add_explicit(&d->rarps, 1, memory_order_relaxed);
+    return VU_ACK_OK;
+}
+
 typedef enum vu_outcome (*handler)(struct dev *, struct vu_msg *);
 
 static const handler k_handlers[] = {
@@ -574,6 +772,7 @@ static const handler k_handlers[] = {
     [VU_SET_OWNER] = nothing,
     [VU_RESET_OWNER] = reset_owner,
     [VU_SET_MEM_TABLE] = set_mem_table,
+    [VU_SET_LOG_BASE] = set_log_base,
     [VU_SET_VRING_NUM] = set_vring_num,
     [VU_SET_VRING_ADDR] = set_vring_addr,
     [VU_SET_VRING_BASE] = set_vring_base,
@@ -585,7 +784,7 @@ static const handler k_handlers[] = {
     [VU_SET_PROTOCOL_FEATURES] = set_protocol_features,
     [VU_GET_QUEUE_NUM] = get_queue_num,
     [VU_SET_VRING_ENABLE] = set_vring_enable,
-    [VU_SEND_RARP] = nothing,
+    [VU_SEND_RARP] = send_rarp,
     [VU_NET_SET_MTU] = net_set_mtu,
     [VU_GET_CONFIG] = get_config,
     [VU_SET_CONFIG] = set_config,
@@ -606,11 +805,17 @@ enum vu_outcome vu_dispatch(struct dev *d, struct vu_msg *m)
     m->why[0] = '\0';
     handler h = m->request < sizeof k_handlers / sizeof k_handlers[0] ? k_handlers[m->request] : NULL;
     enum vu_outcome o = h ? h(d, m) : REFUSE(m, "request %u (%s) is not supported", m->request, vu_request_name(m->request));
-    if (o == VU_ACK_OK || o == VU_REFUSE) {
-        if (!ack(d, m, o == VU_REFUSE ? 1 : 0))
-            o = CLOSE(m, "%s: the front-end does not take its reply", vu_request_name(m->request));
-    }
+    /* Noted before the ack goes: a front-end that reads a refusal and
+     * then asks the controller why finds the reason there. */
     if (o == VU_REFUSE || o == VU_CLOSE)
         dev_refused(d, "%s", m->why);
+    if ((o == VU_ACK_OK || o == VU_REFUSE) && !ack(d, m, o == VU_REFUSE ? 1 : 0)) {
+        bool counted = o == VU_REFUSE;
+        o = CLOSE(m, "%s: the front-end does not take its reply", vu_request_name(m->request));
+        if (counted)
+            dev_note(d, "%s", m->why);
+        else
+            dev_refused(d, "%s", m->why);
+    }
     return o;
 }

@@ -87,6 +87,10 @@ int vu_validate(uint32_t request, uint32_t flags, uint32_t size, const uint8_t *
     case VU_SET_VRING_ADDR:
         want = sizeof(struct vu_addr);
         break;
+    case VU_SET_LOG_BASE: /* the shared-memory form only (LOG_SHMFD) */
+        want = sizeof(struct vu_log);
+        want_fds = 1;
+        break;
     case VU_SET_VRING_KICK:
     case VU_SET_VRING_CALL:
     case VU_SET_VRING_ERR: {

@@ -46,6 +46,8 @@ enum vu_request {
 #define VU_VRING_IDX_MASK 0xffull
 
 #define VU_PROTO_MQ (1ull << 0)
+#define VU_PROTO_LOG_SHMFD (1ull << 1)
+#define VU_PROTO_RARP (1ull << 2)
 #define VU_PROTO_REPLY_ACK (1ull << 3)
 #define VU_PROTO_NET_MTU (1ull << 4)
 #define VU_PROTO_CONFIG (1ull << 9)
@@ -66,6 +68,13 @@ struct vu_addr {
     uint64_t used;
     uint64_t avail;
     uint64_t log;
+};
+
+/* SET_LOG_BASE with VHOST_USER_PROTOCOL_F_LOG_SHMFD: the log is mmap_size
+ * bytes at mmap_offset in the message's one fd. */
+struct vu_log {
+    uint64_t mmap_size;
+    uint64_t mmap_offset;
 };
 
 struct vu_region {
