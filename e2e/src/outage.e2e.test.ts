@@ -16,7 +16,8 @@ import { virtnet } from './support/cli.js';
 import { until } from '@virtnet/shared';
 import { Daemon, ROOT } from './support/daemon.js';
 
-const REP = 'en3f0pf0sf9951';
+// The representor's name, from the hot-plug's answer (its bus depends on the DPUs beside this one).
+let REP = '';
 const repRx = () => JSON.parse(execFileSync('ip', ['-j', '-s', 'link', 'show', REP], { encoding: 'utf8' }))[0].stats64.rx.packets as number;
 
 /** A copy of this build under another version, as a package upgrade would install it. */
@@ -45,6 +46,8 @@ describe('an outage of the controller', () => {
     d = await new Daemon({ env: { VIRTNET_HOST: 'sim', VIRTNET_HOST_PROFILE: 'idle', VIRTNET_DATAPATH: 'tap', VIRTNET_UPDATE_FROM: build } }).start();
     const r = await virtnet(d.home, 'hotplug', '-i', 'mlx5_0', '-m', '02:00:00:00:99:51', '-t', '1500', '-n', '3', '-s', '256', '-u', '9951');
     expect(r.code, r.stderr).toBe(0);
+    REP = r.json.sf_rep_net_device;
+    expect(REP).toMatch(/^en[3-9]f0pf0sf9951$/);
     const vuid = r.json.vuid as string;
     const hostDevice = async () => ((await virtnet(d!.home, 'host')).json.devices as any[]).find((x) => x.vuid === vuid);
     await until('the host to bind', async () => ((await hostDevice())?.state === 'bound' ? true : undefined));

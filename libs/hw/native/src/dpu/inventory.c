@@ -1027,7 +1027,11 @@ int dpu_start(struct dpu *dpu, const vnet_start_params *params)
         pthread_mutex_unlock(&dpu->lock);
         return rc;
     }
-    claim_bus(dpu, params->netns, dir);
+    /* Only a DPU whose functions get TAPs holds a bus; the representors of
+     * echo, sink or generator functions are never netdevs (a function
+     * switched to a TAP later still never takes over another DPU's). */
+    if (params->default_backend == VNET_BACKEND_TAP || params->default_backend == VNET_BACKEND_AUTO)
+        claim_bus(dpu, params->netns, dir);
     dpu->env.netns_fd = nsfd;
     int e = engine_start(&dpu->eng, params->workers);
     if (e) {

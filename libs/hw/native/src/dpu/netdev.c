@@ -1,5 +1,6 @@
 #include "netdev.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_link.h>
@@ -95,6 +96,32 @@ static bool owner_gone(const char *owner)
     return !*owner || stat(owner, &st) < 0;
 }
 
+/* Claim files of namespaces that are gone (ip netns del), none held. */
+static void prune(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        const char *dash = strrchr(e->d_name, '-');
+        if (e->d_name[0] == '.' || e->d_name[0] == '-' || !dash || strncmp(dash, "-en", 3) != 0)
+            continue;
+        char ns[256], path[512];
+        snprintf(ns, sizeof ns, "/run/netns/%.*s", (int)(dash - e->d_name), e->d_name);
+        if (access(ns, F_OK) == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        int f = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        if (f < 0)
+            continue;
+        if (flock(f, LOCK_EX | LOCK_NB) == 0)
+            unlink(path);
+        close(f);
+    }
+    closedir(d);
+}
+
 int rep_claim(const char *ns, const char *owner, unsigned *bus, int *fd, char *note, size_t n)
 {
     char dir[256];
@@ -103,6 +130,7 @@ int rep_claim(const char *ns, const char *owner, unsigned *bus, int *fd, char *n
         snprintf(note, n, "no directory for representor claims: %s", strerror(-rc));
         return rc;
     }
+    prune(dir);
     /* pass 0: this owner's own bus; 1: a bus whose owner is gone; 2: any bus no DPU holds */
     for (int pass = 0; pass < 3; pass++) {
         for (unsigned b = REP_BUS_FIRST; b <= REP_BUS_LAST; b++) {
