@@ -52,7 +52,7 @@ describe('virtnet against a running controller', () => {
     const brief = await cli('query', '-a', '-b');
     expect(brief.json.devices.every((x: object) => !('queues' in x))).toBe(true);
     const byPf = await cli('query', '-p', '2');
-    expect(byPf.json.devices[0]).toMatchObject({ vuid: HOTPLUG_VUID, pci_bdf: '84:0.0', features: '0x80000001004f0028', num_queues: 3 });
+    expect(byPf.json.devices[0]).toMatchObject({ vuid: HOTPLUG_VUID, pci_bdf: '84:0.0', features: '0x80000001006f0028', num_queues: 3 });
     const byVuid = await cli('query', '-u', HOTPLUG_VUID, '-b');
     expect(byVuid.json.devices[0].pf_id).toBe(2);
     const q = await cli('query', '-p', '2', '-q', '2');

@@ -79,7 +79,7 @@ describe('dashboard', () => {
     await b.page.locator('#hotplug-dialog').waitFor({ state: 'detached' });
     await row(PLUGGED).waitFor();
     const q = await virtnet(d.home, 'query', '-u', PLUGGED, '-b');
-    expect(q.json.devices[0]).toMatchObject({ mac: '0C:C4:7A:FF:22:93', num_queues: 5, max_queue_size: 512, function_type: 'hotplug PF', features: '0x80000001004f0028' });
+    expect(q.json.devices[0]).toMatchObject({ mac: '0C:C4:7A:FF:22:93', num_queues: 5, max_queue_size: 512, function_type: 'hotplug PF', features: '0x80000001006f0028' });
   });
 
   it("shows the form's own check and the server's refusal next to the field", async () => {

@@ -10,15 +10,18 @@
  *
  *   npm run lab               start the lab
  *   npm run lab -- console    attach to the running guest's console (Ctrl-] leaves)
+ *   npm run lab -- migrate    two DPUs side by side and a guest migrated from one to the
+ *                             other and back while it pings (scripts/lab/migration.mjs)
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ensureInstalled, ensureSystem, nx } from '../lib.mjs';
 import { CLI_BIN as CLI, CONTROLLER_MAIN as MAIN } from '../paths.mjs';
 import { vmArgs } from './vm.mjs';
+import { Bridge, bootGuest, guestCounts, hops, startStream } from './migration.mjs';
 
 const home = process.env['VIRTNET_HOME'] ?? join(homedir(), '.virtnet');
 const qemuDir = join(home, 'qemu');
@@ -28,9 +31,10 @@ const qmp = join(qemuDir, 'qmp.sock');
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
 
 if (process.argv[2] === 'console') attachConsole();
+else if (process.argv[2] === 'migrate') await migrateLab(Number(process.argv[3] ?? 2));
 else if (process.argv[2] === undefined) await lab();
 else {
-  console.error(`usage: npm run lab [-- console]`);
+  console.error(`usage: npm run lab [-- console | migrate [COUNT]]`);
   process.exit(2);
 }
 
@@ -52,7 +56,12 @@ function attachConsole() {
 
 /** @param {string[]} args */
 function virtnet(...args) {
-  return JSON.parse(execFileSync(process.execPath, [CLI, ...args], { env: { ...process.env, VIRTNET_HOME: home }, encoding: 'utf8' }));
+  return virtnetIn(home, ...args);
+}
+
+/** The CLI against the controller of `h`. @param {string} h @param {string[]} args */
+function virtnetIn(h, ...args) {
+  return JSON.parse(execFileSync(process.execPath, [CLI, ...args], { env: { ...process.env, VIRTNET_HOME: h }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
 }
 
 async function lab() {
@@ -116,4 +125,68 @@ The guest prints VNET-NIC-ADD / VNET-NIC-DEL lines as its virtio_net driver
 probes and removes NICs; they are in ${consoleLog}.
 Ctrl-C stops the guest and the controller.
 `);
+}
+
+/**
+ * Two DPUs (controllers on <home>/migrate-a and -b, TAP representors, one
+ * static PF each with the same MAC) joined by a bridge; the guest boots on
+ * A and is migrated `count` times between them while it pings the bridge.
+ * @param {number} count
+ */
+async function migrateLab(count) {
+  ensureSystem({ cc: 'gcc', make: 'make', 'qemu-system-x86_64': 'qemu-system-x86', busybox: 'busybox-static', ip: 'iproute2', bridge: 'iproute2' });
+  ensureInstalled();
+  nx(['run-many', '-t', 'build', '--output-style=static']);
+  /** @type {import('./migration.mjs').Side[]} */
+  const sides = [];
+  /** @type {string[]} */
+  const homes = [];
+  /** @type {import('./migration.mjs').Vm | undefined} */
+  let vm;
+  /** @type {Bridge | undefined} */
+  let br;
+  /** @type {{ close: () => void } | undefined} */
+  let stream;
+  try {
+    for (const name of ['a', 'b']) {
+      const h = join(home, `migrate-${name}`);
+      homes.push(h);
+      mkdirSync(h, { recursive: true });
+      writeFileSync(join(h, 'dpu-profile.json'), JSON.stringify({ PCI_SWITCH_EMULATION_NUM_PORT: 1, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 }));
+      // the same MAC on both: the guest keeps its NIC's address as it moves
+      writeFileSync(join(h, 'virtnet.conf'), JSON.stringify({ static_pf: { mac_base: '02:56:4E:AD:00:00' } }));
+      console.log(`> DPU ${name}: controller on ${h}`);
+      const c = spawn(process.execPath, [MAIN], { stdio: 'ignore', detached: true, env: { ...process.env, VIRTNET_HOME: h, VIRTNET_HOST: 'external', VIRTNET_DATAPATH: 'tap', VIRTNET_HTTP_PORT: '0' } });
+      c.unref();
+      for (let i = 0; ; i++) {
+        try {
+          virtnetIn(h, 'version');
+          break;
+        } catch (e) {
+          if (i > 300) throw new Error(`the controller on ${h} did not answer: ${/** @type {Error} */ (e).message}`);
+          await sleep(100);
+        }
+      }
+      const pf = virtnetIn(h, 'query', '-p', '0', '-b').devices[0];
+      if (!pf) throw new Error(`no static PF on ${h}`);
+      sides.push({ name, qmp: join(h, 'qmp.sock'), dir: h, coldPlug: { vuid: pf.vuid, socket: pf.vhost_user_socket ?? '', mac: pf.mac, mtu: pf.mtu, queuePairs: pf.max_queue_pairs } });
+      console.log(`  static PF ${pf.vuid}, MAC ${pf.mac}, representor ${pf.sf_rep_net_device}`);
+      if (name === 'a') br = new Bridge('vnlab0');
+      br?.add(pf.sf_rep_net_device);
+    }
+    console.log('> guest on DPU a (Linux under QEMU, TCG): pings 198.18.93.1 on the bridge vnlab0 every 50 ms');
+    vm = await bootGuest(/** @type {import('./migration.mjs').Side} */ (sides[0]));
+    stream = await startStream();
+    await sleep(2000);
+    vm = await hops(vm, /** @type {[any, any]} */ (sides), count, (h) =>
+      console.log(`> migration ${h.i + 1}: ${h.from} -> ${h.to}: ${h.status}, QEMU downtime ${h.downtimeMs} ms, total ${h.totalMs} ms, pings lost ${h.pingsLost}`),
+    );
+    const c = await guestCounts(vm);
+    console.log(`> the guest's stream: ${c.stream} lines received, ${c.corrupted} corrupted; pings ${c.sent} sent, ${c.received} answered`);
+  } finally {
+    stream?.close();
+    await vm?.stop();
+    br?.remove();
+    for (const h of homes) execFileSync(process.execPath, [join(import.meta.dirname, '..', 'stop.mjs')], { env: { ...process.env, VIRTNET_HOME: h }, stdio: 'ignore' });
+  }
 }

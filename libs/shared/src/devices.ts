@@ -63,6 +63,19 @@ export const DeviceSchema = z.object({
   sf_parent_device: z.string(),
   sf_rep_net_device: z.string(),
   sf_rep_net_ifindex: integer().nullable(),
+  migration: z
+    .object({
+      state: z
+        .enum(['none', 'logging', 'stopped', 'cancelled'])
+        .describe("The last live migration as the device saw it: none; logging (a migration copies the guest); stopped (the rings were stopped with logging on: the guest was handed over); cancelled (logging went off with the rings running: cancelled or failed, the device goes on)"),
+      logging: z.boolean().describe('The device marks every guest page it writes in the front-end\'s dirty log'),
+      log_bytes: integer().describe('Size of the dirty log the front-end shared, 0 without one'),
+      pages_logged: integer().describe('Guest pages marked dirty since logging last went on'),
+      pages_past_log: integer().describe('Pages written past the end of the log since then (not marked: the log is too small)'),
+      migrations: integer().describe('Logging sessions that ended (stopped or cancelled)'),
+      rarps_sent: integer().describe("RARP frames sent for the front-end after a switch, so that switches relearn the guest's MAC"),
+    })
+    .describe('Live migration (vhost-user dirty logging)'),
   sf_rep_net_ns: z.string().nullable().describe("The representor's network namespace (ip netns), null for the machine's own"),
   vhost_user_socket: z.string().nullable().describe('The device\'s vhost-user back-end socket'),
   host_connected: z.boolean().describe('A vhost-user front-end (the host\'s driver) is attached'),

@@ -123,6 +123,15 @@ export function toDevice(fn: HwFunction, createdAt: Date, queues?: HwQueueCounte
     datapath: fn.backend,
     datapath_note: fn.backendNote,
     protocol_errors: fn.protocolErrors,
+    migration: {
+      state: fn.migration.state,
+      logging: fn.migration.logEnabled,
+      log_bytes: fn.migration.logSize,
+      pages_logged: fn.migration.logPages,
+      pages_past_log: fn.migration.logSkipped,
+      migrations: fn.migration.migrations,
+      rarps_sent: fn.migration.rarps,
+    },
     created_at: createdAt.toISOString(),
     ...(queues ? { queues: queues.map((q) => toQueue(fn, q)) } : {}),
   };

@@ -21,7 +21,8 @@ import {
  * Offered by a new device unless the user adds more with -f: what a Linux
  * virtio_net driver needs for MAC, MTU, link status, multiqueue and RX mode.
  */
-export const DEFAULT_FEATURES = F.MTU | F.MAC | F.STATUS | F.CTRL_VQ | F.CTRL_RX | F.MQ | F.VERSION_1 | F.SPEED_DUPLEX;
+// GUEST_ANNOUNCE: after a live migration the guest announces itself (gratuitous ARP), so switches relearn where it went.
+export const DEFAULT_FEATURES = F.MTU | F.MAC | F.STATUS | F.CTRL_VQ | F.CTRL_RX | F.GUEST_ANNOUNCE | F.MQ | F.VERSION_1 | F.SPEED_DUPLEX;
 
 export const STATIC_PF_DEFAULTS = { numQueues: 3, maxQueueSize: 256, mtu: 1500 } as const;
 /** Locally administered base ("VN") for static PFs when virtnet.conf names none. */

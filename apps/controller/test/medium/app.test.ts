@@ -34,7 +34,7 @@ describe('REST', () => {
       body: { bdf: '84:0.0', id: 2, transitional: 0, sf_rep_net_device: 'en3f0pf0sf2000', mac: '0C:C4:7A:FF:22:93', vuid: 'MT2306XZ00ABVNETS132D0F0' },
     });
     const d = (await c.request('GET', '/api/v1/devices/MT2306XZ00ABVNETS132D0F0')).body;
-    expect(d).toMatchObject({ function_type: 'hotplug PF', num_queues: 3, max_queue_pairs: 1, features: '0x80000001004f0028', link_status: 'up' });
+    expect(d).toMatchObject({ function_type: 'hotplug PF', num_queues: 3, max_queue_pairs: 1, features: '0x80000001006f0028', link_status: 'up' });
     expect(d.queues.map((q: { type: string }) => q.type)).toEqual(['rx', 'tx', 'ctrl']);
   });
 

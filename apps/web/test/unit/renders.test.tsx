@@ -115,6 +115,7 @@ function device(vf: number | undefined): Device {
     datapath: 'echo',
     datapath_note: 'echo',
     protocol_errors: 0,
+    migration: { state: 'none', logging: false, log_bytes: 0, pages_logged: 0, pages_past_log: 0, migrations: 0, rarps_sent: 0 },
     created_at: '2026-11-01T10:00:00.000Z',
   };
 }

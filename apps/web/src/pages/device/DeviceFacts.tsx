@@ -28,6 +28,22 @@ function StatusBits({ d }: { d: Device }) {
   );
 }
 
+const MIGRATION_STATES: Record<Device['migration']['state'], string> = {
+  none: 'never migrated',
+  logging: 'migrating: dirty logging on',
+  stopped: 'handed over (rings stopped while logging)',
+  cancelled: 'last migration cancelled; running',
+};
+
+/** The device's live migration in a line: the state, and while logging or after one, the pages logged and the sessions. */
+function migrationText(m: Device['migration']): string {
+  const parts = [MIGRATION_STATES[m.state]];
+  if (m.state !== 'none') parts.push(`${count(m.pages_logged)} pages logged`, `${m.migrations} ended`);
+  if (m.pages_past_log) parts.push(`${count(m.pages_past_log)} past the log`);
+  if (m.rarps_sent) parts.push(`${m.rarps_sent} RARP`);
+  return parts.join(' · ');
+}
+
 export function DeviceFacts({ d, host }: { d: Device; host: HostSide }) {
   return (
     <div className="grid gap-4 lg:grid-cols-3">
@@ -76,6 +92,7 @@ export function DeviceFacts({ d, host }: { d: Device; host: HostSide }) {
               ['vhost-user socket', <span title={d.vhost_user_socket ?? ''}>{d.vhost_user_socket ?? '—'}</span>],
               ['datapath', `${d.datapath}${d.datapath_note && d.datapath_note !== d.datapath ? ` · ${d.datapath_note}` : ''}`],
               ['protocol errors', d.protocol_errors],
+              ['live migration', migrationText(d.migration), 'migration'],
             ]}
           />
           {host.noHostDriver ? (

@@ -1,0 +1,127 @@
+/**
+ * Live migration of a Linux guest from a device of one DPU to a device of
+ * another, with QEMU's standard migration: two controllers and two homes on
+ * this machine, each DPU with one static PF of the same MAC, their TAP
+ * representors in one Linux bridge. The guest pings the bridge and receives
+ * a stream whose every line it checks; the destination device must carry
+ * both after the switch, the bridge must have learnt the guest's new port,
+ * a migration cancelled halfway must leave the source running with logging
+ * off, and the next migration must work. Needs CAP_NET_ADMIN and QEMU.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { until } from '@virtnet/shared';
+import { virtnet } from './support/cli.js';
+import { Daemon } from './support/daemon.js';
+// The lab is plain JavaScript shared with `npm run lab` and the benchmarks, not a project.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { Bridge, guestCounts, guestTraffic, migrate, startStream, streamLines, Vm } from '../../scripts/lab/migration.mjs';
+
+const PROFILE = { PCI_SWITCH_EMULATION_NUM_PORT: 1, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 };
+const MAC = '02:56:4E:AB:00:00';
+const CONF = { static_pf: { mac_base: MAC } };
+const env = { VIRTNET_HOST: 'external', VIRTNET_DATAPATH: 'tap' };
+
+interface Side {
+  d: Daemon;
+  pf: any;
+  qmp: string;
+}
+
+let a: Side;
+let b: Side;
+let bridge: Bridge;
+let guest: Vm;
+let stream: { sent: () => number; stop: () => void; close: () => void };
+const vms: Vm[] = [];
+
+async function side(): Promise<Side> {
+  const d = await new Daemon({ profile: PROFILE, conf: CONF, env }).start();
+  const pf = (await virtnet(d.home, 'query', '-p', '0', '-b')).json.devices[0];
+  return { d, pf, qmp: join(d.home, 'qmp.sock') };
+}
+
+function vmOn(s: Side, name: string, incoming: boolean): Vm {
+  const vm = new Vm(name, { qmp: s.qmp, rootPorts: 0, cpus: 1, coldPlug: [{ vuid: s.pf.vuid, socket: s.pf.vhost_user_socket, mac: s.pf.mac, mtu: s.pf.mtu, queuePairs: s.pf.max_queue_pairs }], console: 'stdio' }, { incoming });
+  vms.push(vm);
+  return vm;
+}
+
+const device = async (s: Side) => (await virtnet(s.d.home, 'query', '-u', s.pf.vuid, '-b')).json.devices[0];
+const rxPackets = async (s: Side) => (await virtnet(s.d.home, 'stats', '-u', s.pf.vuid, '-q', '0')).json.queues[0].packets as number;
+const replies = async (vm: Vm) => Number((await vm.run('grep -c "bytes from" /tmp/ping.log; true')).out.trim().split('\n').pop());
+
+beforeAll(async () => {
+  a = await side();
+  b = await side();
+  expect(b.pf.mac).toBe(a.pf.mac);
+  bridge = new Bridge(`vnmig${process.pid % 10000}`);
+  bridge.add(a.pf.sf_rep_net_device);
+  bridge.add(b.pf.sf_rep_net_device);
+  guest = await vmOn(a, 'src', false).start();
+  await guest.waitLine(/^VNET-NIC-ADD eth0 /);
+  for (const line of guestTraffic('eth0')) expect((await guest.run(line)).code).toBe(0);
+  // The stream the guest checks, from the bridge's address: 200 lines a second.
+  stream = await startStream();
+  await until('the guest answers pings on DPU A', async () => ((await replies(guest)) > 5 ? true : undefined), 30_000);
+}, 240_000);
+
+afterAll(async () => {
+  stream?.close();
+  for (const vm of vms) await vm.stop();
+  bridge?.remove();
+  await a?.d.cleanup();
+  await b?.d.cleanup();
+});
+
+describe('live migration between two DPUs', () => {
+  it('moves the running guest to the other DPU: the destination device carries its traffic, the bridge learns the new port, no line of the stream is corrupted', async () => {
+    const dst = await vmOn(b, 'dst1', true).start();
+    expect((await device(a)).migration).toMatchObject({ state: 'none', logging: false });
+    const r = await migrate(guest, dst, { uri: `unix:${join(b.d.home, 'migrate.sock')}` });
+    expect(r, guest.tail()).toMatchObject({ status: 'completed', error: null });
+    // The source logged the pages it wrote, and its rings were stopped with logging on: handed over.
+    const src = (await device(a)).migration;
+    expect(src).toMatchObject({ state: 'stopped', migrations: 1 });
+    expect(src.log_bytes).toBeGreaterThan(0);
+    expect(src.pages_logged).toBeGreaterThan(0);
+    await guest.stop();
+    guest = dst;
+
+    const before = await rxPackets(b);
+    const repliesBefore = await replies(guest);
+    await until('pings answered through DPU B', async () => ((await replies(guest)) > repliesBefore + 5 ? true : undefined), 30_000);
+    expect(await rxPackets(b)).toBeGreaterThan(before);
+    expect(bridge.portOf(MAC)).toBe(b.pf.sf_rep_net_device);
+    expect((await device(b)).device_status).toBe(15); // the guest never probed again: its driver state came with it
+    const counts = await guestCounts(guest);
+    expect(counts.stream).toBeGreaterThan(0);
+    expect(counts).toMatchObject({ corrupted: 0, csumErrors: 0 });
+    expect((await guest.run(guestTraffic('eth0')[1]!)).code).toBe(0); // the ping again; the stream's receiver never stopped
+  }, 240_000);
+
+  it('cancelled halfway, leaves the source running with logging off; the next migration, back to the first DPU, completes', async () => {
+    const dst = await vmOn(a, 'dst2', true).start();
+    // A bandwidth low enough that 100 ms in, most of the guest's memory is still to go.
+    const r = await migrate(guest, dst, { uri: `unix:${join(a.d.home, 'migrate.sock')}`, cancelAfterMs: 100, params: { 'max-bandwidth': 32 << 20 } });
+    expect(r.status).toBe('cancelled');
+    await dst.stop();
+    expect((await device(b)).migration).toMatchObject({ state: 'cancelled', logging: false });
+    const repliesBefore = await replies(guest);
+    await until('the source still answers', async () => ((await replies(guest)) > repliesBefore + 5 ? true : undefined), 30_000);
+
+    const again = await vmOn(a, 'dst3', true).start();
+    const r2 = await migrate(guest, again, { uri: `unix:${join(a.d.home, 'migrate2.sock')}` });
+    expect(r2).toMatchObject({ status: 'completed', error: null });
+    await guest.stop();
+    guest = again;
+    const n = await replies(guest);
+    await until('pings answered through DPU A again', async () => ((await replies(guest)) > n + 5 ? true : undefined), 30_000);
+    expect(bridge.portOf(MAC)).toBe(a.pf.sf_rep_net_device);
+    // Every line sent arrives, once the stream ends: TCP lost nothing across three switches.
+    stream.stop();
+    const sent = stream.sent();
+    await until('every line of the stream in the guest', async () => ((await streamLines(guest)) === sent ? true : undefined), 60_000);
+    expect(await guestCounts(guest)).toMatchObject({ stream: sent, corrupted: 0, csumErrors: 0 });
+  }, 240_000);
+});
