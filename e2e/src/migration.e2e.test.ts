@@ -102,8 +102,8 @@ describe('live migration between two DPUs', () => {
 
   it('cancelled halfway, leaves the source running with logging off; the next migration, back to the first DPU, completes', async () => {
     const dst = await vmOn(a, 'dst2', true).start();
-    // A bandwidth low enough that 100 ms in, most of the guest's memory is still to go.
-    const r = await migrate(guest, dst, { uri: `unix:${join(a.d.home, 'migrate.sock')}`, cancelAfterMs: 100, params: { 'max-bandwidth': 32 << 20 } });
+    // A bandwidth low enough that 100 ms in, most of the guest's memory is still to go (seconds of it).
+    const r = await migrate(guest, dst, { uri: `unix:${join(a.d.home, 'migrate.sock')}`, cancelAfterMs: 100, params: { 'max-bandwidth': 8 << 20 } });
     expect(r.status).toBe('cancelled');
     await dst.stop();
     expect((await device(b)).migration).toMatchObject({ state: 'cancelled', logging: false });
@@ -111,7 +111,7 @@ describe('live migration between two DPUs', () => {
     await until('the source still answers', async () => ((await replies(guest)) > repliesBefore + 5 ? true : undefined), 30_000);
 
     const again = await vmOn(a, 'dst3', true).start();
-    const r2 = await migrate(guest, again, { uri: `unix:${join(a.d.home, 'migrate2.sock')}` });
+    const r2 = await migrate(guest, again, { uri: `unix:${join(a.d.home, 'migrate2.sock')}`, params: { 'max-bandwidth': 1 << 30 } });
     expect(r2).toMatchObject({ status: 'completed', error: null });
     await guest.stop();
     guest = again;
