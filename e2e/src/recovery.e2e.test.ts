@@ -3,6 +3,7 @@
  * back with exactly the devices it acknowledged, at the same VUID, BDF, MAC
  * and SF number, with their modified settings.
  */
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { virtnet } from './support/cli.js';
 import { Daemon } from './support/daemon.js';
@@ -42,6 +43,7 @@ describe('recovery', () => {
   it('refuses a second controller on the same home and leaves the first untouched', async () => {
     d = await new Daemon().start();
     const second = new Daemon();
+    rmSync(second.home, { recursive: true, force: true }); // the home it made: it uses the first one's
     Object.defineProperty(second, 'home', { value: d.home });
     await expect(second.start()).rejects.toThrow(/another controller is running/);
     expect((await virtnet(d.home, 'health')).json.status).toBe('ok');

@@ -39,11 +39,20 @@ static struct dpu *dpu;
 static char sock_path[128];
 static uint32_t handle;
 
+static char dir[] = "/tmp/vnet-fuzz-XXXXXX";
+
+/* libFuzzer ends a timed run with exit(): the device's socket and its directory go with it. */
+static void remove_dir(void)
+{
+    unlink(sock_path);
+    rmdir(dir);
+}
+
 static void setup(void)
 {
-    static char dir[] = "/tmp/vnet-fuzz-XXXXXX";
     if (!mkdtemp(dir))
         abort();
+    atexit(remove_dir);
     fault_install();
     vnet_start_params p;
     memset(&p, 0, sizeof p);
