@@ -337,27 +337,39 @@ export async function startStream() {
  */
 export async function hops(vm, sides, n, report, params) {
   let at = 0;
-  for (let i = 0; i < n; i++) {
-    const to = sides[1 - at];
-    if (!to) throw new Error('two sides are needed');
-    const dst = await new Vm(`${to.name}${i}`, { qmp: to.qmp, rootPorts: 0, cpus: 1, coldPlug: [to.coldPlug], console: 'stdio' }, { incoming: true }).start();
-    const before = await pingsLost(vm);
-    const r = await migrate(vm, dst, { uri: `unix:${to.dir}/migrate-${process.pid}-${i}.sock`, ...(params ? { params } : {}) });
-    if (r.status !== 'completed') {
-      await dst.stop();
+  /** @type {Vm | undefined} */
+  let pending;
+  try {
+    for (let i = 0; i < n; i++) {
+      const to = sides[1 - at];
+      if (!to) throw new Error('two sides are needed');
+      const dst = new Vm(`${to.name}${i}`, { qmp: to.qmp, rootPorts: 0, cpus: 1, coldPlug: [to.coldPlug], console: 'stdio' }, { incoming: true });
+      pending = dst;
+      await dst.start();
+      const before = await pingsLost(vm);
+      const r = await migrate(vm, dst, { uri: `unix:${to.dir}/migrate-${process.pid}-${i}.sock`, ...(params ? { params } : {}) });
+      if (r.status !== 'completed') {
+        await dst.stop();
+        await vm.stop();
+        throw new Error(`migration ${i + 1} ${r.status}: ${r.error}`);
+      }
       await vm.stop();
-      throw new Error(`migration ${i + 1} ${r.status}: ${r.error}`);
+      vm = dst;
+      pending = undefined;
+      // the pings of the switch: wait until the guest answers again, then count the gap
+      for (let t = 0; t < 200; t++) {
+        if ((await pingsLost(vm)).last > before.last + 3) break;
+        await sleep(50);
+      }
+      const after = await pingsLost(vm);
+      report({ i, from: sides[at]?.name ?? '?', to: to.name, status: r.status, downtimeMs: r.downtimeMs, totalMs: r.totalMs, pingsLost: after.lost - before.lost });
+      at = 1 - at;
     }
+  } catch (e) {
+    // Nothing of a failed run keeps running: the guest where it is, and the QEMU that waited for it.
+    await pending?.stop();
     await vm.stop();
-    vm = dst;
-    // the pings of the switch: wait until the guest answers again, then count the gap
-    for (let t = 0; t < 200; t++) {
-      if ((await pingsLost(vm)).last > before.last + 3) break;
-      await sleep(50);
-    }
-    const after = await pingsLost(vm);
-    report({ i, from: sides[at]?.name ?? '?', to: to.name, status: r.status, downtimeMs: r.downtimeMs, totalMs: r.totalMs, pingsLost: after.lost - before.lost });
-    at = 1 - at;
+    throw e;
   }
   return vm;
 }
