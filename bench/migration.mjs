@@ -12,7 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeHome, rpc, startController } from './lib.mjs';
 import { CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
-import { Bridge, bootGuest, guestCounts, hops, startStream, streamLines } from '../scripts/lab/migration.mjs';
+import { Bridge, bootGuest, guestCounts, hops, startStream, streamLines, trafficFlows } from '../scripts/lab/migration.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const PROFILE = { PCI_SWITCH_EMULATION_NUM_PORT: 1, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 };
@@ -39,7 +39,7 @@ try {
   for (const s of sides) bridge.add(s.rep);
   vm = await bootGuest(sides[0]);
   stream = await startStream();
-  await new Promise((r) => setTimeout(r, 2000));
+  await trafficFlows(vm);
 
   const rows = [];
   vm = await hops(vm, sides, RUNS, (h) => {
@@ -72,7 +72,7 @@ try {
   stream?.close();
   await vm?.stop();
   bridge?.remove();
-  for (const p of procs) p.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 300));
+  // the controllers first, so that none starts a DPU again as removeHome stops them
+  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(undefined) : (p.once('exit', r), p.kill('SIGTERM'))))));
   for (const h of homes) removeHome(h);
 }

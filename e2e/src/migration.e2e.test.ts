@@ -15,7 +15,7 @@ import { virtnet } from './support/cli.js';
 import { Daemon } from './support/daemon.js';
 // The lab is plain JavaScript shared with `npm run lab` and the benchmarks, not a project.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { Bridge, guestCounts, guestTraffic, migrate, startStream, streamLines, Vm } from '../../scripts/lab/migration.mjs';
+import { Bridge, guestCounts, guestTraffic, migrate, pingReplies, startStream, streamLines, trafficFlows, Vm } from '../../scripts/lab/migration.mjs';
 
 const PROFILE = { PCI_SWITCH_EMULATION_NUM_PORT: 1, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 };
 const MAC = '02:56:4E:AB:00:00';
@@ -49,7 +49,7 @@ function vmOn(s: Side, name: string, incoming: boolean): Vm {
 
 const device = async (s: Side) => (await virtnet(s.d.home, 'query', '-u', s.pf.vuid, '-b')).json.devices[0];
 const rxPackets = async (s: Side) => (await virtnet(s.d.home, 'stats', '-u', s.pf.vuid, '-q', '0')).json.queues[0].packets as number;
-const replies = async (vm: Vm) => Number((await vm.run('grep -c "bytes from" /tmp/ping.log; true')).out.trim().split('\n').pop());
+const replies = pingReplies;
 
 beforeAll(async () => {
   a = await side();
@@ -67,7 +67,7 @@ beforeEach(async () => {
   await guest.waitLine(/^VNET-NIC-ADD eth0 /);
   for (const line of guestTraffic('eth0')) expect((await guest.run(line)).code).toBe(0);
   stream = await startStream(); // 200 lines a second from the bridge's address
-  await until('the guest answers pings on DPU A', async () => ((await replies(guest)) > 5 ? true : undefined), 30_000);
+  await trafficFlows(guest);
 }, 180_000);
 
 afterEach(async () => {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { ensureInstalled, ensureSystem, nx } from '../lib.mjs';
 import { CLI_BIN as CLI, CONTROLLER_MAIN as MAIN } from '../paths.mjs';
 import { vmArgs } from './vm.mjs';
-import { Bridge, bootGuest, guestCounts, hops, startStream } from './migration.mjs';
+import { Bridge, bootGuest, guestCounts, hops, startStream, trafficFlows } from './migration.mjs';
 
 const home = process.env['VIRTNET_HOME'] ?? join(homedir(), '.virtnet');
 const qemuDir = join(home, 'qemu');
@@ -177,7 +177,7 @@ async function migrateLab(count) {
     console.log('> guest on DPU a (Linux under QEMU, TCG): pings 198.18.93.1 on the bridge vnlab0 every 50 ms');
     vm = await bootGuest(/** @type {import('./migration.mjs').Side} */ (sides[0]));
     stream = await startStream();
-    await sleep(2000);
+    await trafficFlows(vm);
     vm = await hops(vm, /** @type {[any, any]} */ (sides), count, (h) =>
       console.log(`> migration ${h.i + 1}: ${h.from} -> ${h.to}: ${h.status}, QEMU downtime ${h.downtimeMs} ms, total ${h.totalMs} ms, pings lost ${h.pingsLost}`),
     );

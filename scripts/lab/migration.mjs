@@ -243,6 +243,25 @@ export function guestTraffic(ifname = 'eth0', intervalS = 0.05) {
   ];
 }
 
+/** Pings the guest's ping has had answered so far. @param {Vm} vm */
+export async function pingReplies(vm) {
+  return Number((await vm.run('grep -c "bytes from" /tmp/ping.log; true')).out.trim().split('\n').pop());
+}
+
+/**
+ * Resolves once the guest's traffic flows: its pings answered and the stream arriving.
+ * @param {Vm} vm @param {number} [timeoutMs]
+ */
+export async function trafficFlows(vm, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const replies = await pingReplies(vm);
+    if (replies > 5 && (await streamLines(vm)) > 0) return;
+    if (Date.now() > deadline) throw new Error(`${vm.name}: no traffic within ${timeoutMs} ms (pings answered: ${replies})`);
+    await sleep(100);
+  }
+}
+
 /** Lines of the stream the guest has received so far. @param {Vm} vm */
 export async function streamLines(vm) {
   return Number((await vm.run('wc -l < /tmp/stream')).out.trim().split('\n').pop());
@@ -255,7 +274,8 @@ export async function streamLines(vm) {
  * which TCP then sent again).
  */
 export async function guestCounts(/** @type {Vm} */ vm) {
-  await vm.run('kill -INT $(cat /tmp/pinger); sleep 0.3; true');
+  // ping prints its counts as it exits: wait for it to be gone
+  await vm.run('p=$(cat /tmp/pinger); kill -INT $p; while kill -0 $p 2>/dev/null; do usleep 20000; done; true');
   const ping = (await vm.run('tail -n 3 /tmp/ping.log')).out;
   const m = /(\d+) packets transmitted, (\d+) packets received/.exec(ping);
   // One snapshot for both counts: the stream may still be arriving. A last line still on its way

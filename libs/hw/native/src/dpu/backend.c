@@ -63,6 +63,17 @@ static int attach_tap(const char *name, int flags)
     return fd;
 }
 
+/* The representor's MTU is the device's (socket s of the TAP's namespace); r names the TAP after. */
+static void set_tap_mtu(int s, struct dev *d, struct ifreq *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->ifr_name, IFNAMSIZ, "%s", d->sf_rep);
+    pthread_mutex_lock(&d->cfg);
+    r->ifr_mtu = d->mtu;
+    pthread_mutex_unlock(&d->cfg);
+    ioctl(s, SIOCSIFMTU, r);
+}
+
 static int open_tap_here(struct dev *d)
 {
     if (taken_by_other(d))
@@ -83,12 +94,7 @@ static int open_tap_here(struct dev *d)
     int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (s >= 0) {
         struct ifreq r;
-        memset(&r, 0, sizeof r);
-        snprintf(r.ifr_name, IFNAMSIZ, "%s", d->sf_rep);
-        pthread_mutex_lock(&d->cfg);
-        r.ifr_mtu = d->mtu;
-        pthread_mutex_unlock(&d->cfg);
-        ioctl(s, SIOCSIFMTU, &r);
+        set_tap_mtu(s, d, &r);
         if (ioctl(s, SIOCGIFFLAGS, &r) == 0) {
             r.ifr_flags |= IFF_UP;
             ioctl(s, SIOCSIFFLAGS, &r);
@@ -417,11 +423,6 @@ void backend_tap_mtu(struct dev *d)
     if (s < 0)
         return;
     struct ifreq r;
-    memset(&r, 0, sizeof r);
-    snprintf(r.ifr_name, IFNAMSIZ, "%s", d->sf_rep);
-    pthread_mutex_lock(&d->cfg);
-    r.ifr_mtu = d->mtu;
-    pthread_mutex_unlock(&d->cfg);
-    ioctl(s, SIOCSIFMTU, &r);
+    set_tap_mtu(s, d, &r);
     close(s);
 }

@@ -183,6 +183,18 @@ static int nl_socket(void)
     return s;
 }
 
+/* An rtnetlink link request: `type` with `flags`, about ifindex (0: every link). */
+static void nl_req_init(struct nl_req *r, unsigned short type, unsigned short flags, int ifindex)
+{
+    memset(r, 0, sizeof *r);
+    r->h.nlmsg_len = NLMSG_LENGTH(sizeof r->i);
+    r->h.nlmsg_type = type;
+    r->h.nlmsg_flags = flags;
+    r->h.nlmsg_seq = 1;
+    r->i.ifi_family = AF_UNSPEC;
+    r->i.ifi_index = ifindex;
+}
+
 static void add_attr(struct nl_req *r, unsigned short type, const void *data, size_t len)
 {
     struct rtattr *a = (struct rtattr *)((char *)r + NLMSG_ALIGN(r->h.nlmsg_len));
@@ -201,13 +213,7 @@ int link_set_alias(const char *ifname, const char *alias)
     if (len >= ALIAS_MAX || len > 400)
         return -EINVAL;
     struct nl_req r;
-    memset(&r, 0, sizeof r);
-    r.h.nlmsg_len = NLMSG_LENGTH(sizeof r.i);
-    r.h.nlmsg_type = RTM_NEWLINK;
-    r.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-    r.h.nlmsg_seq = 1;
-    r.i.ifi_family = AF_UNSPEC;
-    r.i.ifi_index = (int)idx;
+    nl_req_init(&r, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, (int)idx);
     add_attr(&r, IFLA_IFALIAS, alias, len);
     int s = nl_socket();
     if (s < 0)
@@ -233,12 +239,7 @@ int link_set_alias(const char *ifname, const char *alias)
 int link_for_each(int (*cb)(const char *name, const char *alias, void *arg), void *arg)
 {
     struct nl_req r;
-    memset(&r, 0, sizeof r);
-    r.h.nlmsg_len = NLMSG_LENGTH(sizeof r.i);
-    r.h.nlmsg_type = RTM_GETLINK;
-    r.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    r.h.nlmsg_seq = 2;
-    r.i.ifi_family = AF_UNSPEC;
+    nl_req_init(&r, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 0);
     int s = nl_socket();
     if (s < 0)
         return s;
