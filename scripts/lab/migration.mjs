@@ -104,6 +104,8 @@ export class Vm {
         for (const w of [...this.waiters]) w();
       }
     };
+    // A guest that died (QEMU exited) fails the command waiting on it; its closed stdin must not throw too.
+    p.stdin?.on('error', () => {});
     p.stdout?.on('data', take);
     p.stderr?.on('data', take);
     p.on('exit', () => {
