@@ -85,6 +85,10 @@ void device_set_config(struct dev *d, const vnet_fn_info *info)
 
 void device_fill_info(struct dev *d, vnet_fn_info *info)
 {
+    /* `connected` first: a front-end's disconnect resets the device before
+     * the flag goes (vhost_disconnect), so a snapshot that reads it as gone
+     * also reads the reset's status, never the one before. */
+    info->connected = atomic_load_explicit(&d->connected, memory_order_acquire);
     info->device_status = dev_status(d);
     uint16_t enabled = 0;
     for (uint16_t i = 0; i < d->nq; i++) {
@@ -97,7 +101,6 @@ void device_fill_info(struct dev *d, vnet_fn_info *info)
     info->driver_features = dev_features(d) & ~(VNET_BIT(30) | VNET_BIT(VHOST_F_LOG_ALL));
     info->protocol_features = atomic_load_explicit(&d->protocol_features, memory_order_relaxed);
     info->enabled_queues = enabled;
-    info->connected = atomic_load_explicit(&d->connected, memory_order_acquire);
     info->backend = d->backend;
     info->rep_ifindex = d->tap_ifindex;
     info->protocol_errors = atomic_load_explicit(&d->protocol_errors, memory_order_relaxed);
