@@ -264,13 +264,13 @@ int rx_read(struct dev *d, struct vq *rx, ssize_t (*readv_fn)(void *ctx, const s
     memcpy(iov, &b->seg[c->seg], c->nin * sizeof *iov);
     iov[c->nin] = (struct iovec){spill + c->len, spill_len - c->len};
     ssize_t n = readv_fn(ctx, iov, c->nin + 1);
-    if (__builtin_expect(rx->ring.log != NULL, 0) && n > 0) {
-        /* the read wrote the driver's buffer whether or not it goes back */
-        uint32_t wrote = (uint64_t)n < c->len ? (uint32_t)n : (uint32_t)c->len;
-        log_written(d, rx, b, 1, &wrote);
-    }
     if (n <= (ssize_t)hlen) {
-        ring_untake(&rx->ring, b, 0); /* what it wrote the driver never sees */
+        /* What it wrote the driver never sees, but the page changed. */
+        if (__builtin_expect(rx->ring.log != NULL, 0) && n > 0) {
+            uint32_t wrote = (uint32_t)n;
+            log_written(d, rx, b, 1, &wrote);
+        }
+        ring_untake(&rx->ring, b, 0);
         return 0;
     }
     if ((uint64_t)n > c->len) {
@@ -280,6 +280,11 @@ int rx_read(struct dev *d, struct vq *rx, ssize_t (*readv_fn)(void *ctx, const s
             memcpy(spill + at, iov[s].iov_base, iov[s].iov_len);
             at += iov[s].iov_len;
         }
+        /* The read filled the buffer too: marked before it goes back. */
+        if (__builtin_expect(rx->ring.log != NULL, 0)) {
+            uint32_t wrote = (uint32_t)c->len;
+            log_written(d, rx, b, 1, &wrote);
+        }
         ring_untake(&rx->ring, b, 0);
         rx_put(d, rx, spill, (size_t)n - hlen, given);
         return 1;
@@ -287,6 +292,12 @@ int rx_read(struct dev *d, struct vq *rx, ssize_t (*readv_fn)(void *ctx, const s
     if (dev_has(d, VIRTIO_NET_F_MRG_RXBUF)) {
         const uint8_t one[2] = {1, 0}; /* the reader leaves num_buffers to the device */
         scatter(b, 0, 1, NUM_BUFFERS_AT, one, 2);
+    }
+    /* Marked after the last byte written (num_buffers too): a front-end
+     * that takes the bit and copies the page then copies all of it. */
+    if (__builtin_expect(rx->ring.log != NULL, 0)) {
+        uint32_t wrote = (uint32_t)n;
+        log_written(d, rx, b, 1, &wrote);
     }
     struct capture *cap = dev_capture(d);
     if (cap)
