@@ -74,12 +74,14 @@ export class Vm {
   /**
    * @param {string} name for messages
    * @param {Parameters<typeof vmArgs>[0]} opts
-   * @param {{ incoming?: boolean }} [mode] incoming: waits for a migration (-incoming defer)
+   * @param {{ incoming?: boolean, paused?: boolean }} [mode] incoming: waits for a migration
+   *   (-incoming defer); paused: does not run the guest once it arrived (-S) until `cont`
    */
   constructor(name, opts, mode = {}) {
     this.name = name;
     this.opts = opts;
     this.incoming = mode.incoming === true;
+    this.paused = mode.paused === true;
     /** @type {string[]} */
     this.lines = [];
     this.partial = '';
@@ -92,7 +94,7 @@ export class Vm {
 
   /** Boots it (or, incoming, starts it paused for the migration). */
   async start(timeoutMs = 90_000) {
-    const args = [...vmArgs({ ...this.opts, console: 'stdio' }), ...(this.incoming ? ['-incoming', 'defer'] : [])];
+    const args = [...vmArgs({ ...this.opts, console: 'stdio' }), ...(this.incoming ? ['-incoming', 'defer'] : []), ...(this.paused ? ['-S'] : [])];
     const p = spawn('qemu-system-x86_64', args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = p;
     const take = (/** @type {Buffer} */ d) => {
@@ -298,9 +300,53 @@ export async function pingsLost(/** @type {Vm} */ vm) {
 }
 
 /**
- * One side of the lab: a DPU's static PF as QEMU cold-plugs it, and its QMP socket.
- * @typedef {{ name: string, qmp: string, coldPlug: import('./vm.mjs').ColdPlug, dir: string }} Side
+ * One side of the lab: a DPU's static PF as QEMU cold-plugs it (or, for a
+ * comparison, a NIC of QEMU's own on a TAP), and its QMP socket.
+ * @typedef {{ name: string, qmp: string, coldPlug?: import('./vm.mjs').ColdPlug, tapNic?: import('./vm.mjs').TapNic, dir: string }} Side
  */
+
+/** The NIC options of vmArgs for a side. @param {Side} side */
+export function nicOf(side) {
+  return side.tapNic ? { tapNic: side.tapNic } : { coldPlug: side.coldPlug ? [side.coldPlug] : [] };
+}
+
+/**
+ * Guest RAM of two QEMUs compared page by page (4 KiB), both stopped: the
+ * source after a completed migration and the destination started paused.
+ * Each dumps its RAM with QMP pmemsave into `dir`; the dumps are removed.
+ * Resolves with the pages that differ: guest page number, the first and
+ * last byte that differ and how many do.
+ * @param {Vm} a @param {Vm} b @param {string} dir @param {number} [sizeMb]
+ * @returns {Promise<{ page: number, first: number, last: number, bytes: number }[]>}
+ */
+export async function ramDiff(a, b, dir, sizeMb = 512) {
+  const { readFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const files = [join(dir, `ram-${process.pid}-a`), join(dir, `ram-${process.pid}-b`)];
+  try {
+    await qmp(a.opts.qmp, 'pmemsave', { val: 0, size: sizeMb * 1024 * 1024, filename: files[0] });
+    await qmp(b.opts.qmp, 'pmemsave', { val: 0, size: sizeMb * 1024 * 1024, filename: files[1] });
+    const x = readFileSync(files[0]);
+    const y = readFileSync(files[1]);
+    const out = [];
+    for (let p = 0; p < x.length; p += 4096) {
+      if (x.compare(y, p, p + 4096, p, p + 4096) === 0) continue;
+      let first = -1;
+      let last = -1;
+      let bytes = 0;
+      for (let k = 0; k < 4096; k++)
+        if (x[p + k] !== y[p + k]) {
+          if (first < 0) first = k;
+          last = k;
+          bytes++;
+        }
+      out.push({ page: p / 4096, first, last, bytes });
+    }
+    return out;
+  } finally {
+    for (const f of files) rmSync(f, { force: true });
+  }
+}
 
 /**
  * Boots the guest on sides[0], starts its traffic (a ping every 50 ms, the
@@ -308,7 +354,7 @@ export async function pingsLost(/** @type {Vm} */ vm) {
  * @param {Side} side
  */
 export async function bootGuest(side) {
-  const vm = await new Vm(side.name, { qmp: side.qmp, rootPorts: 0, cpus: 1, coldPlug: [side.coldPlug], console: 'stdio' }).start();
+  const vm = await new Vm(side.name, { qmp: side.qmp, rootPorts: 0, cpus: 1, ...nicOf(side), console: 'stdio' }).start();
   await vm.waitLine(/^VNET-NIC-ADD eth0 /);
   for (const line of guestTraffic('eth0')) {
     const r = await vm.run(line);
@@ -365,7 +411,7 @@ export async function hops(vm, sides, n, report, params) {
     for (let i = 0; i < n; i++) {
       const to = sides[1 - at];
       if (!to) throw new Error('two sides are needed');
-      const dst = new Vm(`${to.name}${i}`, { qmp: to.qmp, rootPorts: 0, cpus: 1, coldPlug: [to.coldPlug], console: 'stdio' }, { incoming: true });
+      const dst = new Vm(`${to.name}${i}`, { qmp: to.qmp, rootPorts: 0, cpus: 1, ...nicOf(to), console: 'stdio' }, { incoming: true });
       pending = dst;
       await dst.start();
       const before = await pingsLost(vm);

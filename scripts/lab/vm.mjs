@@ -81,11 +81,18 @@ export function guestAssets() {
  */
 
 /**
+ * A NIC of QEMU's own (its virtio-net device model, no vhost) on a TAP it
+ * creates: the peer the lab compares a device of ours with.
+ * @typedef {{ ifname: string, mac: string }} TapNic
+ */
+
+/**
  * QEMU's command line for the lab VM.
  * @param {{
  *   qmp: string,
  *   rootPorts: number,
  *   coldPlug?: ColdPlug[],
+ *   tapNic?: TapNic,
  *   cpus?: number,
  *   memoryMb?: number,
  *   accel?: 'tcg' | 'kvm',
@@ -108,6 +115,11 @@ export function vmArgs(o) {
   if (o.console === 'stdio') args.push('-serial', 'stdio');
   else args.push('-chardev', `socket,id=con0,path=${o.console.socket},server=on,wait=off,logfile=${o.console.log}`, '-serial', 'chardev:con0');
   for (let i = 0; i < o.rootPorts; i++) args.push('-device', `pcie-root-port,id=rp${i},bus=pcie.0,chassis=${i + 1},slot=${i + 1}`);
+  if (o.tapNic)
+    args.push(
+      '-netdev', `tap,id=tn0,ifname=${o.tapNic.ifname},script=no,downscript=no`,
+      '-device', `virtio-net-pci,id=tn0nic,netdev=tn0,bus=pcie.0,mac=${o.tapNic.mac},disable-legacy=on${accel === 'tcg' ? ',vectors=0' : ''}`,
+    );
   for (const d of o.coldPlug ?? []) {
     args.push(
       '-chardev', `socket,id=vnc-${d.vuid},path=${d.socket},reconnect=1`,
