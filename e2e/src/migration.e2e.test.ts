@@ -15,18 +15,22 @@ import { virtnet } from './support/cli.js';
 import { Daemon } from './support/daemon.js';
 // The lab is plain JavaScript shared with `npm run lab` and the benchmarks, not a project.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { Bridge, guestCounts, guestTraffic, migrate, pingReplies, startStream, streamLines, trafficFlows, Vm } from '../../scripts/lab/migration.mjs';
+import { Bridge, guestCounts, guestTraffic, migrate, pingReplies, qmp, ramDiff, startStream, streamLines, trafficFlows, Vm } from '../../scripts/lab/migration.mjs';
 
 const PROFILE = { PCI_SWITCH_EMULATION_NUM_PORT: 1, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 };
 const MAC = '02:56:4E:AB:00:00';
 const CONF = { static_pf: { mac_base: MAC } };
 const env = { VIRTNET_HOST: 'external', VIRTNET_DATAPATH: 'tap' };
 
-// An open defect: the destination guest's kernel sometimes crashes after a migration (its virtio_net
-// completing TX with an id the device had not been lent; under the whole suite's load, in about half
-// the migrations right after boot, rarely otherwise). Until it is found this file runs only when
-// asked for: VIRTNET_E2E_MIGRATION=1 npm test (or vitest on this file), so that it does not fail
-// every other change's run. It runs with a retry and a guest booted afresh per test.
+// QEMU 7.2 under TCG (this machine has no usable KVM) loses some of the guest's own writes in a
+// migration: with the destination started paused, the guests' RAM differs afterwards in some
+// kernel pages (per-cpu timers, slab lists) in about a third of the migrations right after boot,
+// and as often with QEMU's own virtio-net on a TAP, no vhost-user back-end at all
+// (bench/migration-ram.mjs measures both in one run). The guest then often crashes in its first
+// seconds on the destination. So this file runs only when asked for (VIRTNET_E2E_MIGRATION=1
+// npm test, or vitest on this file), with a retry and a guest booted afresh per test; each
+// migration lands on a paused destination whose RAM is compared with the source's, and the test
+// prints the pages that differ, which tells QEMU's losses from a failure of the device.
 const ASKED = process.env['VIRTNET_E2E_MIGRATION'] === '1';
 
 interface Side {
@@ -49,9 +53,23 @@ async function side(): Promise<Side> {
 }
 
 function vmOn(s: Side, name: string, incoming: boolean): Vm {
-  const vm = new Vm(name, { qmp: s.qmp, rootPorts: 0, cpus: 1, coldPlug: [{ vuid: s.pf.vuid, socket: s.pf.vhost_user_socket, mac: s.pf.mac, mtu: s.pf.mtu, queuePairs: s.pf.max_queue_pairs }], console: 'stdio' }, { incoming });
+  const vm = new Vm(name, { qmp: s.qmp, rootPorts: 0, cpus: 1, coldPlug: [{ vuid: s.pf.vuid, socket: s.pf.vhost_user_socket, mac: s.pf.mac, mtu: s.pf.mtu, queuePairs: s.pf.max_queue_pairs }], console: 'stdio' }, { incoming, paused: incoming });
   vms.push(vm);
   return vm;
+}
+
+/**
+ * Migrates into `dst` (started paused); once completed, compares both guests' RAM, says which
+ * pages differ, and lets the destination run.
+ */
+async function migrateChecked(src: Vm, dst: Vm, o: Parameters<typeof migrate>[2]) {
+  const r = await migrate(src, dst, o);
+  if (r.status === 'completed') {
+    const diff = await ramDiff(src, dst, b.d.home);
+    if (diff.length) console.log(`${dst.name}: guest RAM differs from the source's in ${diff.length} pages: ${diff.slice(0, 16).map((p) => `${p.page.toString(16)}[${p.first}-${p.last}]`).join(' ')}`);
+    await qmp(dst.opts.qmp, 'cont');
+  }
+  return r;
 }
 
 const device = async (s: Side) => (await virtnet(s.d.home, 'query', '-u', s.pf.vuid, '-b')).json.devices[0];
@@ -93,7 +111,7 @@ afterAll(async () => {
 describe.skipIf(!ASKED)('live migration between two DPUs', { retry: 1 }, () => {
   it('moves the running guest to the other DPU: the destination device carries its traffic, the bridge learns the new port, no line of the stream is corrupted', async () => {
     const dst = await vmOn(b, `dst${boots}`, true).start();
-    const r = await migrate(guest, dst, { uri: `unix:${join(b.d.home, `migrate-${boots}.sock`)}` });
+    const r = await migrateChecked(guest, dst, { uri: `unix:${join(b.d.home, `migrate-${boots}.sock`)}` });
     expect(r, guest.tail()).toMatchObject({ status: 'completed', error: null });
     // The source logged the pages it wrote, and its rings were stopped with logging on: handed over.
     const src = (await device(a)).migration;
@@ -128,7 +146,7 @@ describe.skipIf(!ASKED)('live migration between two DPUs', { retry: 1 }, () => {
     await until('the source still answers', async () => ((await replies(guest)) > repliesBefore + 5 ? true : undefined), 30_000);
 
     const again = await vmOn(b, `dst${boots}`, true).start();
-    const r2 = await migrate(guest, again, { uri: `unix:${join(b.d.home, `migrate-${boots}.sock`)}`, params: { 'max-bandwidth': 1 << 30 } });
+    const r2 = await migrateChecked(guest, again, { uri: `unix:${join(b.d.home, `migrate-${boots}.sock`)}`, params: { 'max-bandwidth': 1 << 30 } });
     expect(r2).toMatchObject({ status: 'completed', error: null });
     await guest.stop();
     guest = again;
