@@ -11,39 +11,26 @@
 //   node bench/migration-ram.mjs      (after npm run build; BENCH_RUNS=10 migrations of each;
 //                                      BENCH_CANCEL_FIRST=1: each after one cancelled halfway)
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { removeHome, rpc, startController } from './lib.mjs';
-import { CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
-import { Bridge, Vm, bootGuest, migrate, qmp, ramDiff, startStream, trafficFlows } from '../scripts/lab/migration.mjs';
+import { cpus } from 'node:os';
+import { startSides, stopSides } from './migration-sides.mjs';
+import { Bridge, Vm, bootGuest, migrate, pingReplies, qmp, ramDiff, startStream, trafficFlows } from '../scripts/lab/migration.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 // BENCH_CANCEL_FIRST=1: each migration follows one cancelled halfway, as in the e2e test
 const CANCEL_FIRST = process.env.BENCH_CANCEL_FIRST === '1';
-const PROFILE = { PCI_SWITCH_EMULATION_NUM_PORT: 1, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 };
 const MAC = '02:56:4E:AE:00:00';
 const OOPS = /BUG:|Oops|Kernel panic|general protection|is not a head|RIP: /;
+// Pings the destination must answer (one every 50 ms) before it counts as having survived.
+const SURVIVED_PINGS = 60;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const homes = [];
-const procs = [];
+const dpus = { homes: [], procs: [] };
 let bridge;
 /** @type {Vm[]} */
 const vms = [];
 const tag = process.pid % 1000;
 try {
-  const sides = [];
-  for (const name of ['a', 'b']) {
-    const home = mkdtempSync(join(tmpdir(), `vnbr${name}-`));
-    homes.push(home);
-    writeFileSync(join(home, 'dpu-profile.json'), JSON.stringify(PROFILE));
-    writeFileSync(join(home, 'virtnet.conf'), JSON.stringify({ static_pf: { mac_base: MAC } }));
-    const env = { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_LOG_LEVEL: 'warn', VIRTNET_HOST: 'external', VIRTNET_DATAPATH: 'tap' };
-    procs.push(await startController(MAIN, env));
-    const pf = (await rpc(join(home, 'virtnet.sock'), 'query', { selector: { pf_id: 0 }, brief: true })).devices[0];
-    sides.push({ name, qmp: join(home, 'qmp.sock'), dir: home, rep: pf.sf_rep_net_device, coldPlug: { vuid: pf.vuid, socket: pf.vhost_user_socket, mac: pf.mac, mtu: pf.mtu, queuePairs: pf.max_queue_pairs } });
-  }
+  const sides = await startSides('vnbr', MAC, dpus);
   bridge = new Bridge(`vnbr${tag}`);
   for (const s of sides) bridge.add(s.rep);
   const joinTap = (ifname) => {
@@ -77,15 +64,18 @@ try {
       const diff = await ramDiff(src, dst, b.dir);
       await qmp(dst.opts.qmp, 'cont');
       await src.stop();
-      // the destination runs on: a kernel that lost memory tends to oops within a few seconds
-      let answers = true;
-      for (let k = 0; k < 6 && answers; k++) {
-        try {
-          await dst.run('true', 3000);
-        } catch {
-          answers = false;
-        }
-        await sleep(500);
+      // The destination runs on: a kernel that lost memory tends to oops within seconds. It has
+      // survived once its ping got SURVIVED_PINGS more answers (3 s), within a deadline.
+      let answers = false;
+      try {
+        const from = await pingReplies(dst);
+        for (const deadline = Date.now() + 20_000; Date.now() < deadline && !dst.lines.some((l) => OOPS.test(l)); await sleep(100))
+          if ((await pingReplies(dst)) >= from + SURVIVED_PINGS) {
+            answers = true;
+            break;
+          }
+      } catch {
+        // QEMU exited (a panic) or the shell no longer answers
       }
       const oops = dst.lines.find((l) => OOPS.test(l));
       await dst.stop();
@@ -121,6 +111,5 @@ try {
 } finally {
   for (const v of vms) await v.stop();
   bridge?.remove();
-  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(undefined) : (p.once('exit', r), p.kill('SIGTERM'))))));
-  for (const h of homes) removeHome(h);
+  await stopSides(dpus);
 }

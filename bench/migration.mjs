@@ -7,34 +7,17 @@
 // representors, a bridge) and qemu-system-x86.
 //
 //   node bench/migration.mjs          (after npm run build; BENCH_RUNS=10 migrations)
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { removeHome, rpc, startController } from './lib.mjs';
-import { CONTROLLER_MAIN as MAIN } from '../scripts/paths.mjs';
+import { cpus } from 'node:os';
+import { startSides, stopSides } from './migration-sides.mjs';
 import { Bridge, bootGuest, guestCounts, hops, startStream, streamLines, trafficFlows } from '../scripts/lab/migration.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const PROFILE = { PCI_SWITCH_EMULATION_NUM_PORT: 1, VIRTIO_NET_EMULATION_NUM_PF: 1, VIRTIO_NET_EMULATION_NUM_VF: 0 };
-const CONF = { static_pf: { mac_base: '02:56:4E:AC:00:00' } };
-
-const homes = [];
-const procs = [];
+const dpus = { homes: [], procs: [] };
 let bridge;
 let vm;
 let stream;
 try {
-  const sides = [];
-  for (const name of ['a', 'b']) {
-    const home = mkdtempSync(join(tmpdir(), `vnbm${name}-`));
-    homes.push(home);
-    writeFileSync(join(home, 'dpu-profile.json'), JSON.stringify(PROFILE));
-    writeFileSync(join(home, 'virtnet.conf'), JSON.stringify(CONF));
-    const env = { ...process.env, VIRTNET_HOME: home, VIRTNET_HTTP_PORT: '0', VIRTNET_LOG_LEVEL: 'warn', VIRTNET_HOST: 'external', VIRTNET_DATAPATH: 'tap' };
-    procs.push(await startController(MAIN, env));
-    const pf = (await rpc(join(home, 'virtnet.sock'), 'query', { selector: { pf_id: 0 }, brief: true })).devices[0];
-    sides.push({ name, qmp: join(home, 'qmp.sock'), dir: home, rep: pf.sf_rep_net_device, coldPlug: { vuid: pf.vuid, socket: pf.vhost_user_socket, mac: pf.mac, mtu: pf.mtu, queuePairs: pf.max_queue_pairs } });
-  }
+  const sides = await startSides('vnbm', '02:56:4E:AC:00:00', dpus);
   bridge = new Bridge(`vnbm${process.pid % 10000}`);
   for (const s of sides) bridge.add(s.rep);
   vm = await bootGuest(sides[0]);
@@ -72,7 +55,5 @@ try {
   stream?.close();
   await vm?.stop();
   bridge?.remove();
-  // the controllers first, so that none starts a DPU again as removeHome stops them
-  await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(undefined) : (p.once('exit', r), p.kill('SIGTERM'))))));
-  for (const h of homes) removeHome(h);
+  await stopSides(dpus);
 }

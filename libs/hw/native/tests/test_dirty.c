@@ -833,6 +833,21 @@ static void *traffic_run(void *arg)
     return NULL;
 }
 
+/* Waits until the traffic thread has moved `n` more frames (false: it
+ * failed, or 2 s went by without them). */
+static bool frames_pass(struct traffic *t, unsigned n)
+{
+    unsigned at = atomic_load(&t->frames);
+    for (int k = 0; k < 20000; k++) {
+        if (atomic_load(&t->failed))
+            return false;
+        if (atomic_load(&t->frames) >= at + n)
+            return true;
+        usleep(100);
+    }
+    return false;
+}
+
 static void test_source(void)
 {
     struct dpu *dpu = start();
@@ -878,15 +893,11 @@ static void test_source(void)
     struct log cur = l;
     for (int n = 2; n < 22; n++) {
         struct log next = log_new(&f, n);
-        unsigned at = atomic_load(&t.frames);
-        while (atomic_load(&t.frames) < at + 3 && !atomic_load(&t.failed))
-            usleep(100);
+        CHECK(frames_pass(&t, 3));
         CHECK_EQ(fe_set_log(&f, next.fd, next.size, 0), 0);
         uint8_t *copy = malloc(cur.size);
         memcpy(copy, cur.bits, cur.size);
-        at = atomic_load(&t.frames);
-        while (atomic_load(&t.frames) < at + 3 && !atomic_load(&t.failed))
-            usleep(100);
+        CHECK(frames_pass(&t, 3));
         CHECK(memcmp(copy, cur.bits, cur.size) == 0);
         free(copy);
         char name[32];
