@@ -16,7 +16,7 @@
 //   node bench/datapath-cost.mjs     (needs dpdk-testpmd and valgrind)
 //   COST_SECONDS=5 BENCH_RINGS=split BENCH_SIZES=64 BENCH_DIRS=tx node bench/datapath-cost.mjs
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { F_RING_PACKED, buildServe, loadavg, machine, needTestpmd, serve, sleep, testpmd, vhostSocket } from './testpmd.mjs';
 
@@ -63,6 +63,16 @@ async function driverFrames(driver, c) {
   return Number((c.dir === 'tx' ? /TX-packets:\s+(\d+)/ : /RX-packets:\s+(\d+)/).exec(t)[1]);
 }
 
+/** COST_ANNOTATE=1: where the instructions of the newest dump went, by function (stderr). */
+function annotate(out) {
+  const dir = join(out, '..');
+  const base = out.split('/').pop();
+  const last = readdirSync(dir).filter((f) => f.startsWith(`${base}.`)).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop())).pop();
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', '--auto=no', join(dir, last)], { encoding: 'utf8' });
+  console.error(text.split('\n').filter((l) => /^\s*[\d,]+ \(/.test(l)).slice(0, 24).join('\n'));
+  if (process.env.COST_ANNOTATE !== '1') copyFileSync(join(dir, last), `${process.env.COST_ANNOTATE}.${base}.${process.pid}.${Date.now()}`);
+}
+
 /** Instructions over a window of steady traffic, and the driver's frames in it. */
 async function window(pid, out, driver, c) {
   await sleep(2000);
@@ -72,6 +82,7 @@ async function window(pid, out, driver, c) {
   const ir = dumpIr(pid, out);
   const b = await driverFrames(driver, c);
   if (process.env.COST_DEBUG) console.error({ a, b, ir });
+  if (process.env.COST_ANNOTATE) annotate(out);
   return { ir, frames: b - a };
 }
 

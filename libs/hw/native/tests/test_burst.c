@@ -414,6 +414,87 @@ static void test_packed_lines_and_wraps(void)
     drv_free(&v);
 }
 
+/* Packed: chains given back a burst at a time (ring_give_lens, and
+ * ring_give_burst for TX) in rounds of random shapes: lines of four
+ * single-descriptor chains written at once, chains of two and three
+ * descriptors between them, bursts that start at an unaligned slot, a
+ * ring whose size is not a multiple of four (its last two slots are never
+ * a line), over the end with the wrap counters flipping. The driver sees
+ * nothing before publish, then every chain in order with its id, its
+ * length and WRITE exactly when the device wrote into it. */
+static void test_packed_give_batched(uint16_t num)
+{
+    struct drv v;
+    drv_init(&v, true, num);
+    struct ring r;
+    CHECK_EQ(attach(&v, &r), RING_ATTACHED);
+    uint32_t seed = 12345u + num;
+    unsigned lines_seen = 0;
+    for (int round = 0; round < 400; round++) {
+        int ids[MAX_NUM];
+        unsigned ndesc[MAX_NUM];
+        unsigned n = 0, slots = 0;
+        const unsigned want = 1 + (seed = seed * 1103515245u + 12345u) % num;
+        while (slots < want) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned len = (seed >> 16) % 8 == 0 ? 2 + (seed >> 20) % 2 : 1;
+            if (slots + len > want)
+                len = want - slots;
+            const uint32_t lens[3] = {200, 200, 200};
+            int id = drv_post(&v, len, lens, 0, (uint8_t)round, true);
+            CHECK(id >= 0);
+            ids[n] = id;
+            ndesc[n++] = len;
+            slots += len;
+        }
+        struct burst b;
+        burst_init(&b);
+        CHECK_EQ(ring_take_burst(&r, &v.mt, &b, RING_BURST), n > RING_BURST ? RING_BURST : n);
+        const unsigned got = b.n;
+        uint32_t written[RING_BURST];
+        const bool tx = round % 5 == 4;
+        for (unsigned i = 0; i < got; i++) {
+            CHECK_EQ(b.c[i].id, ids[i]);
+            CHECK_EQ(b.c[i].ndesc, ndesc[i]);
+            seed = seed * 1103515245u + 12345u;
+            written[i] = (seed >> 16) % 4 == 0 ? 0 : 1 + (seed >> 18) % (uint32_t)b.c[i].len;
+        }
+        for (unsigned i = 0; i + 3 < got; i++)
+            lines_seen += (r.used_idx + i) % 4 == 0 && ndesc[i] + ndesc[i + 1] + ndesc[i + 2] + ndesc[i + 3] == 4;
+        if (tx)
+            ring_give_burst(&r, &b);
+        else
+            ring_give_lens(&r, &b, got, written);
+        uint16_t id;
+        uint32_t len;
+        CHECK_EQ(drv_reap(&v, &id, &len), 0); /* the first flags are held until publish */
+        ring_publish(&r);
+        for (unsigned i = 0; i < got; i++) {
+            const uint16_t f = v.pdesc[v.next_used].flags;
+            CHECK_EQ(drv_reap(&v, &id, &len), 1);
+            CHECK_EQ(id, ids[i]);
+            CHECK_EQ(len, tx ? 0 : written[i]);
+            CHECK_EQ(!!(f & VRING_DESC_F_WRITE), len != 0);
+        }
+        CHECK_EQ(drv_reap(&v, &id, &len), 0);
+        /* what the burst left behind is taken and given back one by one */
+        for (unsigned i = got; i < n; i++) {
+            burst_init(&b);
+            CHECK_EQ(ring_take_burst(&r, &v.mt, &b, 1), 1);
+            CHECK_EQ(b.c[0].id, ids[i]);
+            give_all(&r, &b, 7);
+            CHECK_EQ(drv_reap(&v, &id, &len), 1);
+            CHECK_EQ(len, 7);
+        }
+        CHECK_EQ(r.last_avail, v.next_avail);
+        CHECK_EQ(r.avail_wrap, v.avail_wrap);
+        CHECK_EQ(r.used_idx, v.next_used);
+        CHECK_EQ(r.used_wrap, v.used_wrap);
+    }
+    CHECK(lines_seen > 100); /* the line path was taken, not only singles */
+    drv_free(&v);
+}
+
 /* Chains put back are taken again the same; only the end of a burst. */
 static void test_untake(bool packed)
 {
@@ -914,6 +995,8 @@ int main(void)
     test_mixed_chains(false);
     test_mixed_chains(true);
     test_packed_lines_and_wraps();
+    test_packed_give_batched(18);
+    test_packed_give_batched(256);
     test_untake(false);
     test_untake(true);
     test_refused_in_burst(false);

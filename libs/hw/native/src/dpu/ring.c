@@ -316,18 +316,53 @@ static bool burst_packed_line(struct ring *r, const struct mem_table *m, struct 
     const uint16_t want = r->avail_wrap ? PACKED_F_AVAIL : PACKED_F_USED;
     const uint16_t look = PACKED_F_AVAIL | PACKED_F_USED | VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT;
     uint16_t flags[PACKED_LINE];
-    /* Each flags load orders the reads of its descriptor after it (on
-     * x86-64 an acquire load is a plain one). */
+    /* The four flags first, then one test: the line came from the
+     * driver's core once, and the loads wait for it together. Each load
+     * orders the reads of its descriptor after it (on x86-64 an acquire
+     * load is a plain one). */
+    unsigned bad = 0;
+#pragma GCC unroll 4
     for (unsigned k = 0; k < PACKED_LINE; k++) {
         flags[k] = LOAD_ACQ(&line[k].flags);
-        if ((flags[k] & look) != want)
-            return false;
+        bad |= (unsigned)((flags[k] & look) ^ want);
     }
+    if (bad)
+        return false;
+    /* A private copy of the line: what is checked is what is used,
+     * whatever the driver writes meanwhile. */
     struct vring_packed_desc d[PACKED_LINE];
     memcpy(d, line, sizeof d);
     unsigned nc = b->n, nseg = b->nseg;
-    for (unsigned k = 0; k < PACKED_LINE; k++)
-        nseg += chain_one(&b->c[nc++], &b->seg[nseg], nseg, m, z, d[k].id, d[k].addr, d[k].len, flags[k]);
+    /* Every buffer inside the first region, none empty: the four are
+     * recorded without a branch each (chain_one's checks, at once). */
+    uint64_t off[PACKED_LINE];
+    unsigned inside = 1;
+#pragma GCC unroll 4
+    for (unsigned k = 0; k < PACKED_LINE; k++) {
+        off[k] = d[k].addr - z.gpa;
+        inside &= (unsigned)(off[k] < z.size) & (unsigned)(off[k] + d[k].len <= z.size) & (unsigned)(d[k].len != 0);
+    }
+    if (__builtin_expect(inside, 1)) {
+#pragma GCC unroll 4
+        for (unsigned k = 0; k < PACKED_LINE; k++) {
+            const uint16_t writable = (flags[k] & VRING_DESC_F_WRITE) ? 1 : 0;
+            b->c[nc + k] = (struct burst_chain){
+                .id = d[k].id,
+                .ndesc = 1,
+                .nout = (uint16_t)(writable ^ 1),
+                .nin = writable,
+                .seg = (uint16_t)(nseg + k),
+                .rc = RING_GOT,
+                .len = d[k].len,
+            };
+            b->seg[nseg + k] = (struct iovec){z.host + off[k], d[k].len};
+        }
+        nc += PACKED_LINE;
+        nseg += PACKED_LINE;
+    } else {
+        for (unsigned k = 0; k < PACKED_LINE; k++)
+            nseg += chain_one(&b->c[nc++], &b->seg[nseg], nseg, m, z, d[k].id, d[k].addr, d[k].len, flags[k]);
+    }
     b->n = (uint16_t)nc;
     b->nseg = (uint16_t)nseg;
     pos = (uint16_t)(pos + PACKED_LINE);
@@ -400,30 +435,42 @@ void ring_untake(struct ring *r, struct burst *b, unsigned i)
     b->n = (uint16_t)i;
 }
 
+/* The flags of a used packed descriptor: both bits at the used wrap
+ * counter, WRITE when the device wrote into the buffer (2.8.7). */
+static inline uint16_t packed_used_flags(bool wrap, uint32_t written)
+{
+    return (uint16_t)((wrap ? (PACKED_F_AVAIL | PACKED_F_USED) : 0) | (written ? VRING_DESC_F_WRITE : 0));
+}
+
+/* Writes one used packed descriptor at used_idx and moves past the
+ * chain's slots. The first of a burst keeps its flags back (held). */
+static inline void give_packed_one(struct ring *r, uint16_t id, uint16_t ndesc, uint32_t written)
+{
+    struct vring_packed_desc *d = &r->pdesc[r->used_idx];
+    d->id = id;
+    d->len = written;
+    const uint16_t flags = packed_used_flags(r->used_wrap, written);
+    if (!r->held) {
+        /* The driver reads used descriptors in ring order from this
+         * one: until its flags turn, it sees none of the burst. */
+        r->held = true;
+        r->held_slot = r->used_idx;
+        r->held_flags = flags;
+    } else {
+        STORE_REL(&d->flags, flags);
+    }
+    uint32_t next = (uint32_t)r->used_idx + ndesc;
+    if (next >= r->num) {
+        next -= r->num;
+        r->used_wrap = !r->used_wrap;
+    }
+    r->used_idx = (uint16_t)next;
+}
+
 void ring_give_id(struct ring *r, uint16_t id, uint16_t ndesc, uint32_t written)
 {
     if (r->packed) {
-        struct vring_packed_desc *d = &r->pdesc[r->used_idx];
-        d->id = id;
-        d->len = written;
-        uint16_t flags = r->used_wrap ? (PACKED_F_AVAIL | PACKED_F_USED) : 0;
-        if (written)
-            flags |= VRING_DESC_F_WRITE;
-        if (!r->held) {
-            /* The driver reads used descriptors in ring order from this
-             * one: until its flags turn, it sees none of the burst. */
-            r->held = true;
-            r->held_slot = r->used_idx;
-            r->held_flags = flags;
-        } else {
-            STORE_REL(&d->flags, flags);
-        }
-        uint32_t next = (uint32_t)r->used_idx + ndesc;
-        if (next >= r->num) {
-            next -= r->num;
-            r->used_wrap = !r->used_wrap;
-        }
-        r->used_idx = (uint16_t)next;
+        give_packed_one(r, id, ndesc, written);
         return;
     }
     struct vring_used_elem *e = (struct vring_used_elem *)(void *)(r->used + 2) + (r->shadow_used & (r->num - 1));
@@ -432,9 +479,73 @@ void ring_give_id(struct ring *r, uint16_t id, uint16_t ndesc, uint32_t written)
     r->shadow_used++;
 }
 
+/* Gives chains [0, n) of b back to a packed ring. Where four chains of
+ * one descriptor each fill an aligned line after the burst's held first
+ * one, their ids and lengths are written, then (after a release fence)
+ * their four flags: one pass over the line, as the driver reads it.
+ * Inlined into both callers, so that TX (written NULL) has no lengths to
+ * load; the ring's position stays in locals while the descriptors are
+ * written (they could alias it otherwise). */
+static inline __attribute__((always_inline)) void give_packed_run(struct ring *r, const struct burst *b, unsigned n,
+                                                                   const uint32_t *written)
+{
+    if (!n)
+        return;
+    struct vring_packed_desc *const restrict pd = r->pdesc;
+    const uint16_t num = r->num;
+    unsigned i = 0;
+    if (!r->held) {
+        give_packed_one(r, b->c[0].id, b->c[0].ndesc, written ? written[0] : 0);
+        i = 1;
+    }
+    uint16_t at = r->used_idx;
+    bool wrap = r->used_wrap;
+    while (i < n) {
+        const struct burst_chain *c = &b->c[i];
+        if (!(at & (PACKED_LINE - 1)) && at + PACKED_LINE <= num && i + PACKED_LINE <= n &&
+            (c[0].ndesc | c[1].ndesc | c[2].ndesc | c[3].ndesc) == 1) {
+            struct vring_packed_desc *const restrict line = &pd[at];
+            const uint16_t base = wrap ? (PACKED_F_AVAIL | PACKED_F_USED) : 0;
+            uint16_t flags[PACKED_LINE];
+#pragma GCC unroll 4
+            for (unsigned k = 0; k < PACKED_LINE; k++) {
+                const uint32_t len = written ? written[i + k] : 0;
+                line[k].id = c[k].id;
+                line[k].len = len;
+                flags[k] = (uint16_t)(base | (len ? VRING_DESC_F_WRITE : 0));
+            }
+            __atomic_thread_fence(__ATOMIC_RELEASE);
+#pragma GCC unroll 4
+            for (unsigned k = 0; k < PACKED_LINE; k++)
+                __atomic_store_n(&line[k].flags, flags[k], __ATOMIC_RELAXED);
+            at = (uint16_t)(at + PACKED_LINE);
+            if (at == num) {
+                at = 0;
+                wrap = !wrap;
+            }
+            i += PACKED_LINE;
+            continue;
+        }
+        const uint32_t len = written ? written[i] : 0;
+        pd[at].id = c->id;
+        pd[at].len = len;
+        STORE_REL(&pd[at].flags, packed_used_flags(wrap, len));
+        uint32_t next = (uint32_t)at + c->ndesc;
+        if (next >= num) {
+            next -= num;
+            wrap = !wrap;
+        }
+        at = (uint16_t)next;
+        i++;
+    }
+    r->used_idx = at;
+    r->used_wrap = wrap;
+}
+
 void ring_give(struct ring *r, const struct chain *c, uint32_t written) { ring_give_id(r, c->id, c->ndesc, written); }
 
-static void give_run(struct ring *r, const struct burst *b, unsigned n, const uint32_t *written)
+static inline __attribute__((always_inline)) void give_run(struct ring *r, const struct burst *b, unsigned n,
+                                                           const uint32_t *written)
 {
     if (!r->packed) {
         struct vring_used_elem *e = (struct vring_used_elem *)(void *)(r->used + 2);
@@ -447,8 +558,7 @@ static void give_run(struct ring *r, const struct burst *b, unsigned n, const ui
         r->shadow_used = at;
         return;
     }
-    for (unsigned i = 0; i < n; i++)
-        ring_give_id(r, b->c[i].id, b->c[i].ndesc, written ? written[i] : 0);
+    give_packed_run(r, b, n, written);
 }
 
 void ring_give_burst(struct ring *r, const struct burst *b) { give_run(r, b, b->n, NULL); }

@@ -13,6 +13,8 @@
  * burst: the split used index, or the flags of the first packed used
  * descriptor, written last so that the driver sees the burst at once and
  * not one descriptor at a time while the device still writes its line.
+ * A packed burst goes back a line at a time where it can: four used
+ * descriptors' ids and lengths, then their four flags.
  * Callers publish before they let go of the queue's lock.
  */
 #ifndef VNET_DPU_RING_H
