@@ -4,6 +4,7 @@
 #include "notify.h"
 #include "tx.h"
 
+#include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -167,8 +168,14 @@ void datapath_kick_ready(struct evsrc *src, uint32_t events)
                 nudge(q);
             break;
         }
-        if (!n)
+        if (!n) {
+            /* An empty ring: whatever else can run on this core goes
+             * first (on a machine where the driver shares it, the driver
+             * that fills the ring), then the pause before looking again.
+             * Alone on its core the worker is back at once. */
+            sched_yield();
             backoff();
+        }
     }
     if (q->broken) {
         CNT_SET(q->c->broken, 1);
