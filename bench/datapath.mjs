@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Data-path throughput, side by side in one run: DPDK's virtio-user driver
-// (testpmd, forwarding on core 1) drives, one after the other,
+// (testpmd, forwarding on core 1) drives, taking turns,
 //   the driver's ceiling: our device handing every descriptor back untouched
 //                         (serve `ceiling`: no byte read or written),
 //   ours:                 our device (serve, one worker pinned to core 0),
@@ -14,17 +14,23 @@
 // The driver is given the same features by both back-ends: mergeable RX
 // buffers, no VIRTIO_F_IN_ORDER (the DPU's profile, like the product's,
 // does not offer it; DPDK's vhost would take it otherwise).
-// Prints Mpps seen by the driver for each run, then the medians and the
-// ratios, each run's ratio taken within the run.
+// For each case the three stand ready at once, each with a driver of its
+// own, and forward one at a time in rounds of windows (BENCH_RUNS rounds
+// of BENCH_SECONDS each after a warm-up second), the order turning each
+// round: on a machine whose speed swings by 2-3x over seconds (a shared
+// VM), the two windows of a ratio are seconds apart, not minutes. Idle,
+// our workers sleep on kicks and DPDK's forwarding core is stopped.
+// Prints Mpps seen by the driver for each window, then the medians and
+// the ratios, each the median of the rounds' own.
 //
 //   node bench/datapath.mjs            (needs dpdk-testpmd: apt-get install dpdk-dev)
-//   BENCH_SECONDS=5 BENCH_RUNS=3 BENCH_RINGS=split,packed BENCH_SIZES=64,1500 BENCH_DIRS=tx,rx node bench/datapath.mjs
+//   BENCH_SECONDS=2 BENCH_RUNS=7 BENCH_RINGS=split,packed BENCH_SIZES=64,1500 BENCH_DIRS=tx,rx node bench/datapath.mjs
 import {
   F_RING_PACKED, buildServe, loadavg, machine, measure, median, needTestpmd, serve, testpmd, vhostSocket,
 } from './testpmd.mjs';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const list = (v, d) => (v ?? d).split(',').filter(Boolean);
 const RINGS = list(process.env.BENCH_RINGS, 'split,packed');
 const SIZES = list(process.env.BENCH_SIZES, '64,1500').map(Number);
@@ -39,76 +45,113 @@ const driverVdev = (sock, ring) =>
 /** The driver's mode for a direction, and the back-end's opposite. */
 const driverMode = (dir) => (dir === 'tx' ? 'txonly' : 'rxonly');
 
-async function drive(sock, c) {
+/** A driver on `sock`, ready, in the direction's mode; forwarding only inside `window`. */
+async function driverOn(sock, c) {
   const driver = testpmd([driverVdev(sock, c.ring)], { lcores: [0, 1] });
-  try {
-    await driver.ready();
-    await driver.run(`set fwd ${driverMode(c.dir)}`);
-    if (c.dir === 'tx') await driver.run(`set txpkts ${c.size}`);
-    const s = await measure(driver, SECONDS);
-    return c.dir === 'tx' ? s.txPps : s.rxPps;
-  } finally {
-    await driver.quit();
-  }
+  await driver.ready();
+  await driver.run(`set fwd ${driverMode(c.dir)}`);
+  if (c.dir === 'tx') await driver.run(`set txpkts ${c.size}`);
+  return driver;
 }
 
-/** Our device (or the ceiling): the driver's packets per second and kicks per 1000 frames. */
+/** The driver's packets per second over one window: a warm-up second, then WINDOW seconds. */
+async function window(driver, c) {
+  const s = await measure(driver, SECONDS);
+  return c.dir === 'tx' ? s.txPps : s.rxPps;
+}
+
+/** Our device (or the ceiling) with its driver: windows of the driver's Mpps, and kicks per 1000 frames. */
 async function ours(c, backend) {
   const dev = await serve({
     backend: backend ?? (c.dir === 'tx' ? 'sink' : 'gen'),
     size: c.size,
     features: c.ring === 'packed' ? F_RING_PACKED : 0n,
   });
-  try {
-    const pps = await drive(dev.socket, c);
-    await new Promise((r) => setTimeout(r, 1100)); // serve's next counters line covers the whole run
-    const q = c.dir === 'tx' ? 1 : 0;
-    const m = new RegExp(`q${q} pk (\\d+) kick (\\d+)`).exec(dev.lastStatus());
-    const kicks = m && Number(m[1]) ? (Number(m[2]) * 1000) / Number(m[1]) : NaN;
-    return { pps, kicks };
-  } finally {
+  const driver = await driverOn(dev.socket, c).catch(async (e) => {
     await dev.stop();
-  }
+    throw e;
+  });
+  return {
+    window: () => window(driver, c),
+    async kicks() {
+      const q = c.dir === 'tx' ? 1 : 0;
+      const m = new RegExp(`q${q} pk (\\d+) kick (\\d+)`).exec(await dev.statusNow());
+      return m && Number(m[1]) ? (Number(m[2]) * 1000) / Number(m[1]) : NaN;
+    },
+    async close() {
+      await driver.quit();
+      await dev.stop();
+    },
+  };
 }
 
+/** DPDK's vhost PMD (a second testpmd, forwarding on core 0 only inside a window) with its driver. */
 async function dpdk(c) {
   const sock = vhostSocket();
   const backend = testpmd([`net_vhost0,iface=${sock.path},client=0,queues=1`], { lcores: [1, 0] });
+  let driver;
   try {
     await backend.ready();
     await backend.run(`set fwd ${c.dir === 'tx' ? 'rxonly' : 'txonly'}`);
     if (c.dir === 'rx') await backend.run(`set txpkts ${c.size}`);
-    await backend.run('start');
-    return await drive(sock.path, c);
-  } finally {
+    driver = await driverOn(sock.path, c);
+  } catch (e) {
     await backend.quit();
     sock.remove();
+    throw e;
   }
+  return {
+    async window() {
+      await backend.run('start');
+      try {
+        return await window(driver, c);
+      } finally {
+        await backend.run('stop');
+      }
+    },
+    async close() {
+      await driver.quit();
+      await backend.quit();
+      sock.remove();
+    },
+  };
 }
 
 const cases = [];
 for (const ring of RINGS) for (const size of SIZES) for (const dir of DIRS) cases.push({ ring, size, dir, runs: [] });
 
 const load = [loadavg()];
-console.log(`${SECONDS} s per measurement after 1 s warm-up, ${RUNS} runs; ${machine()}; load ${load[0]}`);
-for (let run = 0; run < RUNS; run++) {
-  for (const c of cases) {
-    // The order turns each run, so no back-end always runs first or last.
-    const order = [['ceiling', () => ours(c, 'ceiling')], ['ours', () => ours(c)], ['dpdk', () => dpdk(c)]];
-    for (let k = 0; k < run % 3; k++) order.push(order.shift());
-    const r = {};
-    for (const [name, fn] of order) r[name] = await fn();
-    c.runs.push({ ceiling: r.ceiling.pps, ours: r.ours.pps, kicks: r.ours.kicks, dpdk: r.dpdk });
-    const m = (v) => (v / 1e6).toFixed(2);
-    console.log(`run ${run + 1} ${c.ring} ${c.size} B ${c.dir}: ceiling ${m(r.ceiling.pps)}, ours ${m(r.ours.pps)}, DPDK ${m(r.dpdk)} Mpps`);
+console.log(`${RUNS} windows of ${SECONDS} s after 1 s warm-up per back-end, taking turns; ${machine()}; load ${load[0]}`);
+for (const c of cases) {
+  // All three stand ready at once; only one forwards at a time. Each round
+  // of windows measures the three back to back, so a ratio compares two
+  // windows a few seconds apart, under the same load of the machine.
+  const setups = {};
+  try {
+    setups.ceiling = await ours(c, 'ceiling');
+    setups.ours = await ours(c);
+    setups.dpdk = await dpdk(c);
+    for (let run = 0; run < RUNS; run++) {
+      // The order turns each round, so no back-end always goes first or last.
+      const order = ['ceiling', 'ours', 'dpdk'];
+      for (let k = 0; k < run % 3; k++) order.push(order.shift());
+      const r = {};
+      for (const name of order) r[name] = await setups[name].window();
+      c.runs.push(r);
+      const m = (v) => (v / 1e6).toFixed(2);
+      console.log(`window ${run + 1} ${c.ring} ${c.size} B ${c.dir}: ceiling ${m(r.ceiling)}, ours ${m(r.ours)}, DPDK ${m(r.dpdk)} Mpps`);
+    }
+    c.kicks = await setups.ours.kicks();
+  } finally {
+    for (const x of Object.values(setups)) await x.close();
   }
   load.push(loadavg());
 }
 
 const mpps = (v) => (v / 1e6).toFixed(2);
 const f2 = (v) => (Number.isNaN(v) ? '-' : v.toFixed(2));
-console.log(`\nload average (1, 5, 15 min) at the start and after each run: ${load.join(' | ')}`);
-console.log('Medians of the runs; ratios are the median of each run\'s own ratio. Kicks: the driver\'s, per 1000 frames.');
+console.log(`\nload average (1, 5, 15 min) at the start and after each case: ${load.join(' | ')}`);
+console.log('Medians of the windows; ratios are the median of each round\'s own ratio. Kicks: the driver\'s, per 1000 frames.');
 console.log("Target: ours / DPDK >= 1.1 at 64 B and >= 1.0 at 1500 B, or >= 0.97 of the ceiling where DPDK's is within 10 % of it.\n");
 console.log('| ring | direction | frame bytes | ceiling Mpps | ours Mpps (kicks) | DPDK vhost PMD Mpps | ours / DPDK | ours / ceiling | DPDK / ceiling | target | met |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|');
@@ -121,5 +164,5 @@ for (const c of cases) {
   const target = atCeiling ? 'ours >= 0.97 x ceiling (DPDK within 10 %)' : `ours >= ${want.toFixed(1)} x DPDK`;
   const met = atCeiling ? oc >= 0.97 : ratio >= want;
   const dir = c.dir === 'tx' ? 'driver TX -> device' : 'device -> driver RX';
-  console.log(`| ${c.ring} | ${dir} | ${c.size} | ${mpps(median(c.runs.map((r) => r.ceiling)))} | ${mpps(median(c.runs.map((r) => r.ours)))} (${median(c.runs.map((r) => r.kicks)).toFixed(1)}) | ${mpps(median(c.runs.map((r) => r.dpdk)))} | ${f2(ratio)} | ${f2(oc)} | ${f2(dc)} | ${target} | ${met ? 'yes' : 'no'} |`);
+  console.log(`| ${c.ring} | ${dir} | ${c.size} | ${mpps(median(c.runs.map((r) => r.ceiling)))} | ${mpps(median(c.runs.map((r) => r.ours)))} (${f2(c.kicks)}) | ${mpps(median(c.runs.map((r) => r.dpdk)))} | ${f2(ratio)} | ${f2(oc)} | ${f2(dc)} | ${target} | ${met ? 'yes' : 'no'} |`);
 }
