@@ -15,6 +15,9 @@
 //
 //   node bench/datapath-cost.mjs     (needs dpdk-testpmd and valgrind)
 //   COST_SECONDS=5 BENCH_RINGS=split BENCH_SIZES=64 BENCH_DIRS=tx node bench/datapath-cost.mjs
+//   COST_ANNOTATE=1 ...   also prints each window's instructions by function (stderr);
+//   COST_ANNOTATE=/tmp/cg keeps each window's callgrind file as /tmp/cg.callgrind.out.*,
+//   for callgrind_annotate --auto=yes (line by line)
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
