@@ -442,6 +442,17 @@ static inline uint16_t packed_used_flags(bool wrap, uint32_t written)
     return (uint16_t)((wrap ? (PACKED_F_AVAIL | PACKED_F_USED) : 0) | (written ? VRING_DESC_F_WRITE : 0));
 }
 
+/* Moves a used position past n slots, flipping the wrap counter at the end. */
+static inline void packed_advance(uint16_t num, uint16_t *at, bool *wrap, uint16_t n)
+{
+    uint32_t next = (uint32_t)*at + n;
+    if (next >= num) {
+        next -= num;
+        *wrap = !*wrap;
+    }
+    *at = (uint16_t)next;
+}
+
 /* Writes one used packed descriptor at used_idx and moves past the
  * chain's slots. The first of a burst keeps its flags back (held). */
 static inline void give_packed_one(struct ring *r, uint16_t id, uint16_t ndesc, uint32_t written)
@@ -459,12 +470,7 @@ static inline void give_packed_one(struct ring *r, uint16_t id, uint16_t ndesc, 
     } else {
         STORE_REL(&d->flags, flags);
     }
-    uint32_t next = (uint32_t)r->used_idx + ndesc;
-    if (next >= r->num) {
-        next -= r->num;
-        r->used_wrap = !r->used_wrap;
-    }
-    r->used_idx = (uint16_t)next;
+    packed_advance(r->num, &r->used_idx, &r->used_wrap, ndesc);
 }
 
 void ring_give_id(struct ring *r, uint16_t id, uint16_t ndesc, uint32_t written)
@@ -504,7 +510,7 @@ static inline __attribute__((always_inline)) void give_packed_run(struct ring *r
         const struct burst_chain *c = &b->c[i];
         if (!(at & (PACKED_LINE - 1)) && at + PACKED_LINE <= num && i + PACKED_LINE <= n &&
             (c[0].ndesc | c[1].ndesc | c[2].ndesc | c[3].ndesc) == 1) {
-            struct vring_packed_desc *const restrict line = &pd[at];
+            struct vring_packed_desc *const line = &pd[at];
             const uint16_t base = wrap ? (PACKED_F_AVAIL | PACKED_F_USED) : 0;
             uint16_t flags[PACKED_LINE];
 #pragma GCC unroll 4
@@ -518,11 +524,7 @@ static inline __attribute__((always_inline)) void give_packed_run(struct ring *r
 #pragma GCC unroll 4
             for (unsigned k = 0; k < PACKED_LINE; k++)
                 __atomic_store_n(&line[k].flags, flags[k], __ATOMIC_RELAXED);
-            at = (uint16_t)(at + PACKED_LINE);
-            if (at == num) {
-                at = 0;
-                wrap = !wrap;
-            }
+            packed_advance(num, &at, &wrap, PACKED_LINE);
             i += PACKED_LINE;
             continue;
         }
@@ -530,12 +532,7 @@ static inline __attribute__((always_inline)) void give_packed_run(struct ring *r
         pd[at].id = c->id;
         pd[at].len = len;
         STORE_REL(&pd[at].flags, packed_used_flags(wrap, len));
-        uint32_t next = (uint32_t)at + c->ndesc;
-        if (next >= num) {
-            next -= num;
-            wrap = !wrap;
-        }
-        at = (uint16_t)next;
+        packed_advance(num, &at, &wrap, c->ndesc);
         i++;
     }
     r->used_idx = at;
